@@ -1,0 +1,73 @@
+// Package dynamo stores skygraph's data in one DynamoDB table: the repositories of the
+// domain packages, the key formats (keys.go), pagination tokens and batch helpers.
+//
+// Everything talks to DynamoDB through the real aws-sdk-go-v2 client, whether the endpoint
+// is AWS, DynamoDB Local or the embedded minidyn server, so there is one code path.
+// Files are named for the access pattern they implement (flight_search.go, …).
+package dynamo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+)
+
+// API is the part of *dynamodb.Client skygraph uses. It is declared here, where it is
+// consumed, so tests can wrap the real client (to count round trips or inject faults).
+type API interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, opts ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+	CreateTable(ctx context.Context, in *dynamodb.CreateTableInput, opts ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
+}
+
+var _ API = (*dynamodb.Client)(nil)
+
+// ClientOptions selects the DynamoDB endpoint.
+type ClientOptions struct {
+	// Endpoint overrides the AWS endpoint (DynamoDB Local, the embedded server). Empty
+	// means AWS for Region.
+	Endpoint string
+	// Region defaults to the SDK's resolution (AWS_REGION, profile); with an Endpoint
+	// and no region configured anywhere it is us-east-1.
+	Region string
+	// StaticCredentials uses fixed dummy credentials: local endpoints accept any
+	// signature, and a developer's laptop should not need an AWS profile.
+	StaticCredentials bool
+}
+
+// NewClient builds the SDK client. Response checksum validation is off for local
+// endpoints: minidyn sends no CRC32 header and DynamoDB Local's error replies do not match
+// theirs, which would otherwise log a warning per error.
+func NewClient(ctx context.Context, o ClientOptions) (*dynamodb.Client, error) {
+	var opts []func(*config.LoadOptions) error
+	if o.Region != "" {
+		opts = append(opts, config.WithRegion(o.Region))
+	}
+	if o.StaticCredentials {
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS config: %w", err)
+	}
+	if cfg.Region == "" && o.Endpoint != "" {
+		cfg.Region = "us-east-1"
+	}
+	return dynamodb.NewFromConfig(cfg, func(do *dynamodb.Options) {
+		if o.Endpoint != "" {
+			do.BaseEndpoint = aws.String(o.Endpoint)
+			do.DisableValidateResponseChecksum = true
+		}
+	}), nil
+}

@@ -1,0 +1,77 @@
+package dynamo
+
+import (
+	"strings"
+
+	"github.com/skygraph/skygraph/flight"
+)
+
+// Attribute and index names of the single table. The CDK app (cdk/) declares the same
+// names; a test compares them.
+const (
+	AttrPK     = "PK"
+	AttrSK     = "SK"
+	AttrGSI1PK = "GSI1PK"
+	AttrGSI1SK = "GSI1SK"
+	AttrGSI2PK = "GSI2PK"
+	AttrGSI2SK = "GSI2SK"
+	// AttrType names the entity an item holds ("Flight"), for operators reading the table.
+	AttrType = "_type"
+	// AttrTTL is the table's time-to-live attribute (epoch seconds).
+	AttrTTL = "expiresAt"
+
+	// IndexGSI1 serves the per-owner/per-route queries (flight search). Projection ALL, so
+	// a search is one Query.
+	IndexGSI1 = "GSI1"
+	// IndexGSI2 serves whole-collection listings (listFlights) in a stable order.
+	// Projection KEYS_ONLY: hot attributes such as seatCapacity change on every booking,
+	// and with KEYS_ONLY those writes never touch this index's single partition.
+	IndexGSI2 = "GSI2"
+)
+
+// Key prefixes. Every item's PK starts with its entity's prefix, so entities never collide.
+const (
+	flightPrefix  = "FLIGHT#"
+	flightSK      = "FLIGHT"
+	routePrefix   = "ROUTE#"
+	flightsGSI2PK = "FLIGHTS"
+	keySep        = "#"
+	entityFlight  = "Flight"
+)
+
+// flightKeys are the key formats of a flight item:
+//
+//	PK     FLIGHT#<id>                  SK     FLIGHT
+//	GSI1PK ROUTE#<departureAirportCode> GSI1SK <arrivalAirportCode>#<departureDate>
+//	GSI2PK FLIGHTS                      GSI2SK <departureDate>#<id>
+//
+// GSI1 is the sample's ByDepartureSchedule index: the composite sort key joins its parts
+// with '#' as Amplify does, and departureDate (fixed-width UTC) sorts in time order.
+var flightKeys = struct {
+	PK     func(id string) string
+	SK     string
+	GSI1PK func(departure string) string
+	GSI1SK func(arrival, date string) string
+	GSI2PK string
+	GSI2SK func(date, id string) string
+}{
+	PK:     func(id string) string { return flightPrefix + id },
+	SK:     flightSK,
+	GSI1PK: func(departure string) string { return routePrefix + departure },
+	GSI1SK: func(arrival, date string) string { return arrival + keySep + date },
+	GSI2PK: flightsGSI2PK,
+	GSI2SK: func(date, id string) string { return date + keySep + id },
+}
+
+// scheduleSortKey renders a (possibly partial) composite key the way Amplify does: the
+// parts that are present, in order, joined with '#'. A bare arrival code used as a prefix
+// gets the separator so that "MAD" cannot match a longer code.
+func scheduleSortKey(k flight.ScheduleKey, prefix bool) string {
+	parts := []string{*k.ArrivalAirportCode}
+	if k.DepartureDate != nil {
+		parts = append(parts, *k.DepartureDate)
+	} else if prefix {
+		parts = append(parts, "")
+	}
+	return strings.Join(parts, keySep)
+}
