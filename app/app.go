@@ -1,0 +1,120 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/skygraph/skygraph/demo"
+	"github.com/skygraph/skygraph/dynamo"
+	"github.com/skygraph/skygraph/dynamo/embedded"
+	"github.com/skygraph/skygraph/flight"
+	"github.com/skygraph/skygraph/resolvers"
+)
+
+// App is a wired skygraph: its HTTP handler and what it must close.
+type App struct {
+	// Handler serves every route: /graphql, /, /healthz, /readyz.
+	Handler http.Handler
+	// Store is the table, for commands (seed) and tests.
+	Store *dynamo.Store
+	// Flights is the flight service.
+	Flights *flight.Service
+
+	closers []func() error
+	log     *slog.Logger
+}
+
+// Options adjust New for tests and commands.
+type Options struct {
+	// API replaces the DynamoDB client (tests wrap the real one to count round trips).
+	API func(dynamo.API) dynamo.API
+	// Now replaces the clock of the services.
+	Now func() time.Time
+}
+
+// New connects the store (starting the embedded one when no table is configured, then
+// creating its table and seeding the demo catalog), builds the services and the handler.
+func New(ctx context.Context, cfg Config, log *slog.Logger, opts Options) (*App, error) {
+	a := &App{log: log}
+	api, table, err := a.openStore(ctx, cfg)
+	if err != nil {
+		_ = a.Close()
+		return nil, err
+	}
+	if opts.API != nil {
+		api = opts.API(api)
+	}
+	secret := []byte(cfg.TokenSecret)
+	if len(secret) == 0 {
+		if !cfg.Embedded() {
+			log.Warn("SKYGRAPH_TOKEN_SECRET is not set: nextTokens will not survive a restart or work across instances")
+		}
+		secret = make([]byte, 32)
+		_, _ = rand.Read(secret)
+	}
+	tokens, err := dynamo.NewTokenizer(secret)
+	if err != nil {
+		_ = a.Close()
+		return nil, err
+	}
+	a.Store = dynamo.NewStore(api, table, tokens)
+	a.Flights = flight.NewService(a.Store.Flights(), opts.Now, nil)
+
+	if cfg.Embedded() {
+		if err := dynamo.CreateTable(ctx, api, table); err != nil {
+			_ = a.Close()
+			return nil, err
+		}
+		if cfg.SeedDays > 0 {
+			start := time.Now()
+			n, err := demo.Seed(ctx, a.Flights, start, cfg.SeedDays)
+			if err != nil {
+				_ = a.Close()
+				return nil, fmt.Errorf("seed demo catalog: %w", err)
+			}
+			log.Info("seeded demo catalog", "flights", n, "days", cfg.SeedDays, "took", time.Since(start).Round(time.Millisecond))
+		}
+	}
+
+	schema := resolvers.NewSchema(resolvers.Deps{Flights: a.Flights})
+	gql := newGraphQLServer(schema, cfg, log, a.Flights)
+	a.Handler = routes(cfg, log, gql, a.Store)
+	return a, nil
+}
+
+// embeddedTable is the table name inside the embedded store.
+const embeddedTable = "skygraph"
+
+func (a *App) openStore(ctx context.Context, cfg Config) (dynamo.API, string, error) {
+	if cfg.Embedded() {
+		srv, err := embedded.Start()
+		if err != nil {
+			return nil, "", err
+		}
+		a.closers = append(a.closers, srv.Close)
+		a.log.Info("embedded DynamoDB-compatible store started (in memory)", "endpoint", srv.URL)
+		c, err := dynamo.NewClient(ctx, dynamo.ClientOptions{Endpoint: srv.URL, Region: "us-east-1", StaticCredentials: true})
+		return c, embeddedTable, err
+	}
+	// An endpoint override means a local stand-in (DynamoDB Local), which accepts any
+	// credentials: a laptop should not need an AWS profile for it.
+	c, err := dynamo.NewClient(ctx, dynamo.ClientOptions{
+		Endpoint: cfg.DynamoDBEndpoint, Region: cfg.Region, StaticCredentials: cfg.DynamoDBEndpoint != "",
+	})
+	return c, cfg.Table, err
+}
+
+// Close releases what New started (the embedded store), in reverse order.
+func (a *App) Close() error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i]())
+	}
+	a.closers = nil
+	return errors.Join(errs...)
+}

@@ -1,0 +1,131 @@
+// Package app wires skygraph together: configuration, the store, the services, the
+// GraphQL server and the HTTP routes. server.go (package main) only reads the process
+// environment and runs it; tests build the very same App.
+package app
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the server's configuration. Every field comes from an environment variable
+// (see FromEnv and the README's configuration table).
+type Config struct {
+	// Port to listen on (PORT, default 8080).
+	Port int
+	// Table is the DynamoDB table (SKYGRAPH_TABLE). Empty selects the embedded store.
+	Table string
+	// DynamoDBEndpoint overrides the AWS endpoint, e.g. DynamoDB Local
+	// (SKYGRAPH_DYNAMODB_ENDPOINT).
+	DynamoDBEndpoint string
+	// Region is the AWS region (AWS_REGION); the SDK's own resolution applies when empty.
+	Region string
+	// TokenSecret seals pagination tokens (SKYGRAPH_TOKEN_SECRET, at least 16 bytes). All
+	// instances of one API must share it; empty means a random secret per process.
+	TokenSecret string
+	// Introspection enables __schema/__type queries (SKYGRAPH_INTROSPECTION, default true).
+	Introspection bool
+	// Playground serves GraphiQL at / (SKYGRAPH_PLAYGROUND, default true).
+	Playground bool
+	// CORSOrigins are the browser origins allowed to call the API (SKYGRAPH_CORS_ORIGINS,
+	// comma-separated, default "*"). Credentials travel in the Authorization header, never
+	// in cookies, so "*" exposes nothing a token does not.
+	CORSOrigins []string
+	// MaxComplexity and MaxDepth bound one operation (SKYGRAPH_MAX_COMPLEXITY, default
+	// 100000, where a connection costs its selection times its limit; SKYGRAPH_MAX_DEPTH,
+	// default 12).
+	MaxComplexity int
+	MaxDepth      int
+	// MaxBodyBytes bounds a request body (SKYGRAPH_MAX_BODY_BYTES, default 1 MiB).
+	MaxBodyBytes int64
+	// ShutdownTimeout bounds graceful shutdown (SKYGRAPH_SHUTDOWN_TIMEOUT, default 25s,
+	// under ECS's 30 s stop timeout).
+	ShutdownTimeout time.Duration
+	// SeedDays is how many days of demo flights the embedded store is seeded with
+	// (SKYGRAPH_SEED_DAYS, default 30; 0 disables seeding).
+	SeedDays int
+	// LogLevel is debug, info, warn or error (SKYGRAPH_LOG_LEVEL, default info).
+	LogLevel string
+}
+
+// Embedded reports whether the server runs on the in-process store.
+func (c Config) Embedded() bool { return c.Table == "" }
+
+// FromEnv reads the configuration through getenv (os.Getenv in production).
+func FromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		Port: 8080, Introspection: true, Playground: true, CORSOrigins: []string{"*"},
+		MaxComplexity: 100_000, MaxDepth: 12, MaxBodyBytes: 1 << 20, ShutdownTimeout: 25 * time.Second,
+		SeedDays: 30, LogLevel: "info",
+		Table:            getenv("SKYGRAPH_TABLE"),
+		DynamoDBEndpoint: getenv("SKYGRAPH_DYNAMODB_ENDPOINT"),
+		Region:           getenv("AWS_REGION"),
+		TokenSecret:      getenv("SKYGRAPH_TOKEN_SECRET"),
+	}
+	var errs []string
+	intVar := func(name string, dst *int, lo, hi int) {
+		if v := getenv(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < lo || n > hi {
+				errs = append(errs, fmt.Sprintf("%s=%q: want an integer in %d..%d", name, v, lo, hi))
+				return
+			}
+			*dst = n
+		}
+	}
+	boolVar := func(name string, dst *bool) {
+		if v := getenv(name); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("%s=%q: want true or false", name, v))
+				return
+			}
+			*dst = b
+		}
+	}
+	intVar("PORT", &c.Port, 0, 65535) // 0 picks a free port (tests)
+	intVar("SKYGRAPH_MAX_COMPLEXITY", &c.MaxComplexity, 1, 1_000_000)
+	intVar("SKYGRAPH_MAX_DEPTH", &c.MaxDepth, 1, 100)
+	intVar("SKYGRAPH_SEED_DAYS", &c.SeedDays, 0, 366)
+	body := int(c.MaxBodyBytes)
+	intVar("SKYGRAPH_MAX_BODY_BYTES", &body, 1024, 64<<20)
+	c.MaxBodyBytes = int64(body)
+	boolVar("SKYGRAPH_INTROSPECTION", &c.Introspection)
+	boolVar("SKYGRAPH_PLAYGROUND", &c.Playground)
+	if v := getenv("SKYGRAPH_CORS_ORIGINS"); v != "" {
+		c.CORSOrigins = nil
+		for _, o := range strings.Split(v, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				c.CORSOrigins = append(c.CORSOrigins, o)
+			}
+		}
+	}
+	if v := getenv("SKYGRAPH_SHUTDOWN_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			errs = append(errs, fmt.Sprintf("SKYGRAPH_SHUTDOWN_TIMEOUT=%q: want a duration such as 25s", v))
+		} else {
+			c.ShutdownTimeout = d
+		}
+	}
+	if v := getenv("SKYGRAPH_LOG_LEVEL"); v != "" {
+		switch v {
+		case "debug", "info", "warn", "error":
+			c.LogLevel = v
+		default:
+			errs = append(errs, fmt.Sprintf("SKYGRAPH_LOG_LEVEL=%q: want debug, info, warn or error", v))
+		}
+	}
+	if c.TokenSecret != "" && len(c.TokenSecret) < 16 {
+		errs = append(errs, "SKYGRAPH_TOKEN_SECRET: want at least 16 bytes")
+	}
+	if c.Table == "" && c.DynamoDBEndpoint != "" {
+		errs = append(errs, "SKYGRAPH_DYNAMODB_ENDPOINT is set but SKYGRAPH_TABLE is not: name the table")
+	}
+	if len(errs) > 0 {
+		return Config{}, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
+	}
+	return c, nil
+}

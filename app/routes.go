@@ -1,0 +1,208 @@
+package app
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/skygraph/skygraph/internal/requestid"
+	"github.com/skygraph/skygraph/playground"
+)
+
+// pinger is what /readyz checks.
+type pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// routes builds the HTTP surface:
+//
+//	/graphql  the API (POST, GET for queries, WebSocket)
+//	/         the GraphiQL playground, when enabled
+//	/healthz  the process is up
+//	/readyz   the store answers
+func routes(cfg Config, log *slog.Logger, gql http.Handler, store pinger) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", http.MaxBytesHandler(appsyncErrors(gql), cfg.MaxBodyBytes))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := store.Ping(ctx); err != nil {
+			log.WarnContext(ctx, "readiness check failed", "request_id", requestid.From(ctx), "error", err.Error())
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	if cfg.Playground {
+		pg := playground.Handler(playground.Options{Title: "skygraph", Endpoint: "/graphql", SubscriptionEndpoint: "/graphql"})
+		mux.Handle("/", pg)
+	}
+	return withRequestID(withAccessLog(log, withCORS(cfg.CORSOrigins, mux)))
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// withRequestID gives every request an id (the client's X-Request-Id when safe), echoed
+// as x-amzn-RequestId like AppSync, and carried on the context for logs.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := requestid.Choose(r.Header.Get("X-Request-Id"))
+		w.Header().Set("x-amzn-RequestId", id)
+		next.ServeHTTP(w, r.WithContext(requestid.With(r.Context(), id)))
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// Hijack hands the connection to the WebSocket transport, whose upgrader asserts
+// http.Hijacker on the writer it is given.
+func (s *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	s.status = http.StatusSwitchingProtocols
+	return http.NewResponseController(s.ResponseWriter).Hijack()
+}
+
+func withAccessLog(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if r.URL.Path == "/healthz" {
+			return
+		}
+		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("request_id", requestid.From(r.Context())),
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)))
+	})
+}
+
+// withCORS answers preflights and marks responses for the allowed origins. Frontends on
+// another origin call the API with an Authorization header, which needs a preflight.
+func withCORS(origins []string, next http.Handler) http.Handler {
+	any := slices.Contains(origins, "*")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin != "" && (any || slices.Contains(origins, origin)) {
+			h := w.Header()
+			if any {
+				h.Set("Access-Control-Allow-Origin", "*")
+			} else {
+				h.Set("Access-Control-Allow-Origin", origin)
+				h.Add("Vary", "Origin")
+			}
+			h.Set("Access-Control-Expose-Headers", "x-amzn-RequestId")
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Api-Key, X-Request-Id, X-Amz-User-Agent, X-Amz-Date, X-Amz-Security-Token")
+				h.Set("Access-Control-Max-Age", "600")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// appsyncErrors copies extensions.errorType to the top level of each error, where AppSync
+// puts it and AppSync clients read it. The error presenter cannot do this (gqlgen's error
+// type has no such field), so the response body is rewritten here, only when it has errors.
+// WebSocket upgrades pass through untouched.
+func appsyncErrors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		bw := &bufferedWriter{header: w.Header()}
+		next.ServeHTTP(bw, r)
+		body := liftErrorType(bw.body)
+		if bw.status == 0 {
+			bw.status = http.StatusOK
+		}
+		w.WriteHeader(bw.status)
+		_, _ = w.Write(body)
+	})
+}
+
+type bufferedWriter struct {
+	header http.Header
+	status int
+	body   []byte
+}
+
+func (b *bufferedWriter) Header() http.Header { return b.header }
+func (b *bufferedWriter) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
+	}
+}
+func (b *bufferedWriter) Write(p []byte) (int, error) {
+	b.body = append(b.body, p...)
+	return len(p), nil
+}
+
+func liftErrorType(body []byte) []byte {
+	if !bytes.Contains(body, []byte(`"errorType"`)) {
+		return body
+	}
+	var resp map[string]json.RawMessage
+	if err := json.Unmarshal(body, &resp); err != nil {
+		return body
+	}
+	var errs []map[string]json.RawMessage
+	if err := json.Unmarshal(resp["errors"], &errs); err != nil || len(errs) == 0 {
+		return body
+	}
+	for _, e := range errs {
+		var ext map[string]json.RawMessage
+		if json.Unmarshal(e["extensions"], &ext) == nil {
+			if t, ok := ext["errorType"]; ok {
+				e["errorType"] = t
+			}
+		}
+	}
+	raw, err := json.Marshal(errs)
+	if err != nil {
+		return body
+	}
+	resp["errors"] = raw
+	out, err := json.Marshal(resp)
+	if err != nil {
+		return body
+	}
+	return append(out, '\n')
+}

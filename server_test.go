@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/skygraph/skygraph/internal/browsertest"
+)
+
+// startServer runs the program as `go run .` does, with no configuration but PORT=0, and
+// returns its base URL, how long it took to be ready, a stop function (what SIGTERM does)
+// and a channel that yields run's result once it returns.
+func startServer(t *testing.T, wrap func(http.Handler) http.Handler) (string, time.Duration, context.CancelFunc, <-chan error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	result := make(chan error, 1)
+	finished := make(chan struct{}) // closed when run has returned
+	start := time.Now()
+	env := map[string]string{"PORT": "0", "SKYGRAPH_LOG_LEVEL": "warn"}
+	go func() {
+		result <- run(ctx, nil, func(k string) string { return env[k] }, io.Discard,
+			&hooks{listening: func(a string) { addr <- a }, wrapHandler: wrap})
+		close(finished)
+	}()
+	select {
+	case a := <-addr:
+		t.Cleanup(func() {
+			cancel()
+			<-finished
+		})
+		return "http://" + strings.Replace(a, "[::]", "127.0.0.1", 1), time.Since(start), cancel, result
+	case err := <-result:
+		t.Fatalf("server did not start: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("server did not start within 60s")
+	}
+	return "", 0, nil, nil
+}
+
+func post(t *testing.T, url, query string, vars map[string]any) map[string]any {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	require.NoError(t, err)
+	res, err := http.Post(url+"/graphql", "application/json", bytes.NewReader(body))
+	require.NoError(t, err)
+	defer res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	var out map[string]any
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&out))
+	return out
+}
+
+// TestDefaultRunAnswersSearch is acceptance 1: with no configuration the server starts on
+// the embedded store, seeded, and answers LGW→MAD tomorrow within 10 s of start.
+func TestDefaultRunAnswersSearch(t *testing.T) {
+	url, ready, _, _ := startServer(t, nil)
+	tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)
+	out := post(t, url, `query($d: String) { getFlightBySchedule(departureAirportCode: "LGW",
+		arrivalAirportCodeDepartureDate: {beginsWith: {arrivalAirportCode: "MAD", departureDate: $d}}) {
+		items { id departureDate arrivalAirportCode } } }`, map[string]any{"d": tomorrow})
+	require.Nil(t, out["errors"])
+	items := out["data"].(map[string]any)["getFlightBySchedule"].(map[string]any)["items"].([]any)
+	require.GreaterOrEqual(t, len(items), 3, "LGW→MAD flies several times a day")
+	t.Logf("ready in %v", ready)
+	require.Less(t, ready, 10*time.Second)
+
+	for _, p := range []string{"/healthz", "/readyz", "/"} {
+		res, err := http.Get(url + p)
+		require.NoError(t, err)
+		res.Body.Close()
+		require.Equal(t, http.StatusOK, res.StatusCode, p)
+	}
+}
+
+// TestGracefulShutdown: SIGTERM (context cancellation) lets an in-flight request finish
+// before run returns, and new connections are refused afterwards.
+func TestGracefulShutdown(t *testing.T) {
+	entered := make(chan struct{})
+	release := make(chan struct{})
+	var once sync.Once
+	wrap := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("X-Test-Hold") != "" {
+				once.Do(func() { close(entered) })
+				<-release
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	url, _, stop, done := startServer(t, wrap)
+
+	type result struct {
+		status int
+		body   string
+		err    error
+	}
+	got := make(chan result, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, url+"/graphql",
+			strings.NewReader(`{"query":"{ listFlights(limit: 2) { items { id } } }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Test-Hold", "1")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			got <- result{err: err}
+			return
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		got <- result{status: res.StatusCode, body: string(b)}
+	}()
+	<-entered
+	stop() // what SIGTERM does
+	select {
+	case err := <-done:
+		t.Fatalf("run returned with a request in flight: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(release)
+	r := <-got
+	require.NoError(t, r.err)
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, r.body, `"items"`)
+	require.NoError(t, <-done)
+	_, err := http.Get(url + "/healthz")
+	require.Error(t, err, "the listener is closed after shutdown")
+}
+
+func TestCommands(t *testing.T) {
+	env := func(k string) string { return map[string]string{}[k] }
+	require.ErrorContains(t, run(context.Background(), []string{"seed"}, env, io.Discard, nil), "SKYGRAPH_TABLE")
+	require.ErrorContains(t, run(context.Background(), []string{"frobnicate"}, env, io.Discard, nil), "unknown command")
+	bad := func(k string) string { return map[string]string{"PORT": "http"}[k] }
+	require.ErrorContains(t, run(context.Background(), nil, bad, io.Discard, nil), "PORT")
+}
+
+// TestPlaygroundInBrowser opens the playground of the real server in headless Chromium,
+// runs a flight search from GraphiQL and reads the answer from its result pane; the page
+// must load nothing from outside 127.0.0.1 (assets are embedded, no CDN).
+func TestPlaygroundInBrowser(t *testing.T) {
+	url, _, _, _ := startServer(t, nil)
+	tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)
+	b := browsertest.NewBrowser(t)
+	b.OpenPlayground(url + "/")
+	out := b.PlaygroundQuery(`{ getFlightBySchedule(departureAirportCode: "LGW",
+  arrivalAirportCodeDepartureDate: {beginsWith: {arrivalAirportCode: "MAD", departureDate: "`+tomorrow+`"}}, limit: 2) {
+    items { departureAirportCode arrivalAirportCode departureDate }
+  } }`, nil)
+	require.Contains(t, out, `"arrivalAirportCode": "MAD"`)
+	require.Contains(t, out, tomorrow)
+	require.Empty(t, b.NonLocalRequests())
+	require.Empty(t, b.ConsoleErrors())
+}
