@@ -24,6 +24,11 @@ func embeddedEnv(t *testing.T, mutate func(*app.Config)) *env {
 // someFlightIDs returns n ids of seeded flights.
 func someFlightIDs(t *testing.T, e *env, n int) []string {
 	t.Helper()
+	return someFlightIDsTB(t, e, n)
+}
+
+func someFlightIDsTB(t testing.TB, e *env, n int) []string {
+	t.Helper()
 	var resp struct{ ListFlights struct{ Items []flightOut } }
 	e.client.MustPost(`query($l: Int) { listFlights(limit: $l) { items { id } } }`, &resp, client.Var("l", n))
 	require.Len(t, resp.ListFlights.Items, n)

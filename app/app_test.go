@@ -65,13 +65,20 @@ func envs(t *testing.T, mutate func(*app.Config)) []*env {
 
 func newEnv(t *testing.T, b dynamotest.Backend, mutate func(*app.Config)) *env {
 	t.Helper()
+	return newEnvTB(t, b, mutate)
+}
+
+func newEnvTB(t testing.TB, b dynamotest.Backend, mutate ...func(*app.Config)) *env {
+	t.Helper()
 	cfg, err := app.FromEnv(func(string) string { return "" })
 	require.NoError(t, err)
 	cfg.Table = dynamotest.NewTable(t, dynamotest.Client(t, b))
 	cfg.DynamoDBEndpoint = b.Endpoint
 	cfg.SeedDays = 0
-	if mutate != nil {
-		mutate(&cfg)
+	for _, m := range mutate {
+		if m != nil {
+			m(&cfg)
+		}
 	}
 	logs := &syncBuffer{}
 	e := &env{logs: logs, backend: b.Name}
