@@ -207,7 +207,9 @@ func TestCreateUpdateDeleteFlight(t *testing.T) {
 	requireCode(t, out, "Conflict")
 
 	// Adding seats keeps the sold ones sold.
-	var upd struct{ UpdateFlight struct{ SeatCapacity, TotalSeats, TicketPrice int } }
+	var upd struct {
+		UpdateFlight struct{ SeatCapacity, TotalSeats, TicketPrice int }
+	}
 	e.client.MustPost(`mutation { updateFlight(input: {id: "test-flight-1", totalSeats: 10, ticketPrice: 99}) { seatCapacity totalSeats ticketPrice } }`, &upd)
 	require.Equal(t, 7, upd.UpdateFlight.SeatCapacity)
 	require.Equal(t, 10, upd.UpdateFlight.TotalSeats)
