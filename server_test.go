@@ -132,7 +132,10 @@ func TestGracefulShutdown(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.status)
 	require.Contains(t, r.body, `"items"`)
 	require.NoError(t, <-done)
-	_, err := http.Get(url + "/healthz")
+	res, err := http.Get(url + "/healthz")
+	if err == nil {
+		res.Body.Close()
+	}
 	require.Error(t, err, "the listener is closed after shutdown")
 }
 

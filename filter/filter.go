@@ -279,8 +279,8 @@ func matchPresence(present bool, exists *bool, typ *AttributeType, actual Attrib
 }
 
 // Budget bounds the size of a filter tree, so that a client cannot make the server spend
-// unbounded CPU on one page. Node counts each object of the tree.
-type Budget struct{ nodes, depth int }
+// unbounded CPU on one page. It counts the objects of the tree; depth is checked per object.
+type Budget struct{ nodes int }
 
 // MaxNodes and MaxDepth bound a filter tree: generous for real UIs, small for attackers.
 const (
