@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -94,8 +93,8 @@ func newEnvTB(t testing.TB, b dynamotest.Backend, mutate ...func(*app.Config)) *
 	return e
 }
 
-// raw posts a GraphQL request and returns the HTTP response and decoded body.
-func (e *env) raw(t *testing.T, query string, vars map[string]any, header ...string) (*http.Response, map[string]any) {
+// raw posts a GraphQL request and returns the recorded response and the decoded body.
+func (e *env) raw(t *testing.T, query string, vars map[string]any, header ...string) (*httptest.ResponseRecorder, map[string]any) {
 	t.Helper()
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	require.NoError(t, err)
@@ -106,11 +105,9 @@ func (e *env) raw(t *testing.T, query string, vars map[string]any, header ...str
 	}
 	rec := httptest.NewRecorder()
 	e.app.Handler.ServeHTTP(rec, req)
-	res := rec.Result()
 	var out map[string]any
-	data, _ := io.ReadAll(res.Body)
-	require.NoError(t, json.Unmarshal(data, &out), string(data))
-	return res, out
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &out), rec.Body.String())
+	return rec, out
 }
 
 // firstError returns the first GraphQL error of a response, failing when there is none.
