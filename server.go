@@ -131,7 +131,7 @@ func serve(ctx context.Context, cfg app.Config, log *slog.Logger, h *hooks) erro
 	go func() { served <- srv.Serve(ln) }()
 	addr := ln.Addr().String()
 	log.Info("skygraph ready", "addr", addr, "graphql", "/graphql", "playground", cfg.Playground,
-		"store", storeName(cfg), "started_in", time.Since(start).Round(time.Millisecond))
+		"store", storeName(cfg), "started_in", time.Since(start).Round(time.Millisecond).String())
 	if h != nil && h.listening != nil {
 		h.listening(addr)
 	}

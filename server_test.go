@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -13,6 +14,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/skygraph/skygraph/app"
+	"github.com/skygraph/skygraph/demo"
+	"github.com/skygraph/skygraph/dynamo/dynamotest"
 	"github.com/skygraph/skygraph/internal/browsertest"
 )
 
@@ -163,4 +167,41 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	require.Contains(t, out, tomorrow)
 	require.Empty(t, b.NonLocalRequests())
 	require.Empty(t, b.ConsoleErrors())
+}
+
+// TestSeedCommand runs `skygraph seed` against DynamoDB Local twice: the table is created,
+// the catalog added, and the second run adds nothing (ids are deterministic).
+func TestSeedCommand(t *testing.T) {
+	b, ok := dynamotest.Local(t)
+	if !ok {
+		t.Skip("needs DynamoDB Local (make test)")
+	}
+	table := dynamotest.TableName(t)
+	env := map[string]string{
+		"SKYGRAPH_TABLE": table, "SKYGRAPH_DYNAMODB_ENDPOINT": b.Endpoint, "SKYGRAPH_SEED_DAYS": "2",
+	}
+	getenv := func(k string) string { return env[k] }
+	var logs bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"init-table"}, getenv, &logs, nil))
+	require.NoError(t, run(context.Background(), []string{"seed"}, getenv, &logs, nil))
+	require.NoError(t, run(context.Background(), []string{"seed"}, getenv, &logs, nil))
+	var created []float64
+	for _, line := range strings.Split(logs.String(), "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == "seeded demo catalog" {
+			created = append(created, rec["created"].(float64))
+		}
+	}
+	want, err := demo.Flights(time.Now(), 2)
+	require.NoError(t, err)
+	require.Equal(t, []float64{float64(len(want)), 0}, created)
+
+	cfg, err := app.FromEnv(getenv)
+	require.NoError(t, err)
+	a, err := app.New(context.Background(), cfg, slog.New(slog.DiscardHandler), app.Options{})
+	require.NoError(t, err)
+	defer a.Close()
+	page, err := a.Flights.List(context.Background(), nil, nil, nil)
+	require.NoError(t, err)
+	require.Len(t, page.Items, min(len(want), 100))
 }

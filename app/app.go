@@ -77,7 +77,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts Options) (*App,
 				_ = a.Close()
 				return nil, fmt.Errorf("seed demo catalog: %w", err)
 			}
-			log.Info("seeded demo catalog", "flights", n, "days", cfg.SeedDays, "took", time.Since(start).Round(time.Millisecond))
+			log.Info("seeded demo catalog", "flights", n, "days", cfg.SeedDays, "took", time.Since(start).Round(time.Millisecond).String())
 		}
 	}
 
