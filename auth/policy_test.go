@@ -1,0 +1,168 @@
+package auth_test
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/stretchr/testify/require"
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/skygraph/skygraph/apperr"
+	"github.com/skygraph/skygraph/auth"
+)
+
+// A synthetic schema exercising every kind of rule.
+const testSDL = `
+type Doc @auth(rules: [{allow: owner, ownerField: "customer"}, {allow: groups, groups: ["Admin"]}]) {
+  id: ID!
+  customer: String
+  secret: String @auth(rules: [{allow: groups, groups: ["Admin"]}])
+  note: String @auth(rules: [{allow: owner, ownerField: "customer"}])
+}
+type Team @auth(rules: [{allow: groups, groupsField: "members"}]) { id: ID! members: [String] }
+type Pub @auth(rules: [{allow: public}]) { id: ID! }
+type ReadOnly @auth(rules: [{allow: public, operations: [create]}]) { id: ID! }
+type Key @aws_api_key { id: ID! }
+type Default { id: ID! }
+type Query {
+  doc: Doc @aws_cognito_user_pools
+  docs: [Doc] @aws_cognito_user_pools
+  ownedDoc: Doc @auth(rules: [{allow: owner, ownerField: "customer"}])
+  team: Team @aws_cognito_user_pools
+  pub: Pub @auth(rules: [{allow: public}])
+  readOnly: ReadOnly @auth(rules: [{allow: public}])
+  key: Key @aws_api_key
+  def: Default
+  admin: Pub @aws_cognito_user_pools(cognito_groups: ["Admin"])
+  iam: Pub @aws_iam
+  legacy: Pub @aws_auth(cognito_groups: ["Admin"])
+}
+`
+
+type doc struct {
+	ID       string
+	Customer *string
+	Secret   string
+}
+
+type team struct {
+	ID      string
+	Members []string
+}
+
+type pub struct{ ID string }
+
+func str(s string) *string { return &s }
+
+func loadSchema(t *testing.T, sdl string) *ast.Schema {
+	t.Helper()
+	dirs, err := os.ReadFile("../schema/directives.graphqls")
+	require.NoError(t, err)
+	s, gerr := gqlparser.LoadSchema(&ast.Source{Name: "directives", Input: string(dirs)}, &ast.Source{Name: "test", Input: sdl})
+	require.Nil(t, gerr)
+	return s
+}
+
+var (
+	anon     = auth.Principal{}
+	alice    = auth.Principal{Mode: auth.ModeUserPools, Sub: "alice", Username: "alice"}
+	bob      = auth.Principal{Mode: auth.ModeUserPools, Sub: "bob", Username: "bob", Groups: []string{"team-1"}}
+	admin    = auth.Principal{Mode: auth.ModeUserPools, Sub: "root", Groups: []string{"Admin"}}
+	apiKey   = auth.Principal{Mode: auth.ModeAPIKey}
+	everyone = map[string]auth.Principal{"anonymous": anon, "alice": alice, "bob": bob, "admin": admin, "apiKey": apiKey}
+)
+
+// resolve runs the middleware for field on typ, whose parent object is parent, returning
+// result; it reports whether access was granted.
+func resolve(t *testing.T, pol *auth.Policy, schema *ast.Schema, p auth.Principal, typ, field string, parent, result any) bool {
+	t.Helper()
+	def := schema.Types[typ].Fields.ForName(field)
+	require.NotNil(t, def, "%s.%s", typ, field)
+	ctx := auth.WithPrincipal(context.Background(), p)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: "Query", Result: parent})
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: typ,
+		Field:  graphql.CollectedField{Field: &ast.Field{Name: field, Definition: def}},
+	})
+	called := false
+	res, err := pol.Middleware(ctx, func(context.Context) (any, error) { called = true; return result, nil })
+	if err != nil {
+		require.Equal(t, apperr.Unauthorized, apperr.CodeOf(err))
+		require.Equal(t, "Not Authorized to access "+field+" on type "+typ, apperr.MessageOf(err))
+		require.Nil(t, res, "a denied field is null")
+		return false
+	}
+	require.True(t, called)
+	return true
+}
+
+func allowed(t *testing.T, pol *auth.Policy, schema *ast.Schema, typ, field string, parent, result any) []string {
+	t.Helper()
+	var out []string
+	for _, name := range []string{"admin", "alice", "anonymous", "apiKey", "bob"} {
+		if resolve(t, pol, schema, everyone[name], typ, field, parent, result) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func TestPolicy(t *testing.T) {
+	schema := loadSchema(t, testSDL)
+	pol, err := auth.NewPolicy(schema)
+	require.NoError(t, err)
+	alicesDoc := &doc{ID: "1", Customer: str("alice"), Secret: "s"}
+	bobsDoc := &doc{ID: "2", Customer: str("bob")}
+	orphan := &doc{ID: "3"}
+
+	cases := []struct {
+		name          string
+		typ, field    string
+		parent, value any
+		want          []string
+	}{
+		{"owner reads own doc; admin any; no one else", "Query", "doc", nil, alicesDoc, []string{"admin", "alice"}},
+		{"doc without owner: admin only", "Query", "doc", nil, orphan, []string{"admin"}},
+		{"a list with another's doc is denied", "Query", "docs", nil, []*doc{alicesDoc, bobsDoc}, []string{"admin"}},
+		{"a list of own docs", "Query", "docs", nil, []*doc{alicesDoc}, []string{"admin", "alice"}},
+		{"empty list", "Query", "docs", nil, []*doc{}, []string{"admin", "alice", "bob"}},
+		{"root owner rule defers to the object", "Query", "ownedDoc", nil, alicesDoc, []string{"alice"}},
+		{"field rules replace the type's: owner cannot read secret", "Doc", "secret", alicesDoc, "s", []string{"admin"}},
+		{"field owner rule uses the parent object", "Doc", "note", alicesDoc, "n", []string{"alice"}},
+		{"type rules cover plain fields once the object passed", "Doc", "id", alicesDoc, "1", everyoneNames()},
+		{"dynamic groups", "Query", "team", nil, &team{ID: "t", Members: []string{"team-1"}}, []string{"bob"}},
+		{"public", "Query", "pub", nil, &pub{}, everyoneNames()},
+		{"public rule limited to create does not grant reading", "Query", "readOnly", nil, &pub{}, nil},
+		{"api key", "Query", "key", nil, &pub{}, []string{"apiKey"}},
+		{"default mode: signed-in users", "Query", "def", nil, &pub{}, []string{"admin", "alice", "bob"}},
+		{"cognito groups", "Query", "admin", nil, &pub{}, []string{"admin"}},
+		{"iam grants no one", "Query", "iam", nil, &pub{}, nil},
+		{"legacy aws_auth", "Query", "legacy", nil, &pub{}, []string{"admin"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			require.Equal(t, c.want, allowed(t, pol, schema, c.typ, c.field, c.parent, c.value))
+		})
+	}
+}
+
+func everyoneNames() []string { return []string{"admin", "alice", "anonymous", "apiKey", "bob"} }
+
+func TestUnprotected(t *testing.T) {
+	schema := loadSchema(t, testSDL)
+	require.Equal(t, []string{"Default", "Query.def"}, auth.Unprotected(schema))
+}
+
+func TestNewPolicyRejectsMalformedRules(t *testing.T) {
+	for _, sdl := range []string{
+		`type A @auth(rules: [{allow: owner, ownerField: "nope"}]) { id: ID } type Query { a: A @aws_api_key }`,
+		`type A @auth(rules: [{allow: groups}]) { id: ID } type Query { a: A @aws_api_key }`,
+		`type A @auth(rules: []) { id: ID } type Query { a: A @aws_api_key }`,
+	} {
+		_, err := auth.NewPolicy(loadSchema(t, sdl))
+		require.Error(t, err, sdl)
+	}
+}
