@@ -212,9 +212,7 @@ func amplifyRules(owner *ast.Definition, d *ast.Directive) ([]rule, error) {
 		case "groups":
 			r.kind = ruleGroups
 			r.groupsField = str("groupsField")
-			for _, g := range asList(m["groups"]) {
-				r.groups = append(r.groups, g)
-			}
+			r.groups = asList(m["groups"])
 			if len(r.groups) == 0 && r.groupsField == "" {
 				return nil, fmt.Errorf("%s @auth: a groups rule needs groups or groupsField", owner.Name)
 			}
