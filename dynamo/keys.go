@@ -75,3 +75,49 @@ func scheduleSortKey(k flight.ScheduleKey, prefix bool) string {
 	}
 	return strings.Join(parts, keySep)
 }
+
+// Key prefixes of the local identity provider's accounts (package localidp).
+const (
+	accountPrefix      = "ACCOUNT#"
+	accountSK          = "ACCOUNT"
+	accountGroupPrefix = "GROUP#"
+	accountEmailPrefix = "ACCOUNT_EMAIL#"
+	accountEmailSK     = "ACCOUNT_EMAIL"
+	refreshTokenPrefix = "REFRESH_TOKEN#"
+	refreshTokenSK     = "REFRESH_TOKEN"
+	entityAccount      = "Account"
+	entityAccountEmail = "AccountEmail"
+	entityAccountGroup = "AccountGroup"
+	entityRefreshToken = "RefreshToken"
+)
+
+// accountKeys are the key formats of the local identity provider's items:
+//
+//	account        PK ACCOUNT#<sub>                     SK ACCOUNT
+//	membership     PK ACCOUNT#<sub>                     SK GROUP#<group>
+//	email guard    PK ACCOUNT_EMAIL#<lower-cased email> SK ACCOUNT_EMAIL  (holds the sub)
+//	refresh token  PK REFRESH_TOKEN#<hex SHA-256>       SK REFRESH_TOKEN  (TTL expiresAt)
+//
+// The email guard makes the email unique: it is put together with the account in one
+// transaction, conditional on neither existing. Sign-in reads it (strongly consistent)
+// to find the sub, so no index is involved and a new account can sign in at once. Group
+// memberships are items in the account's partition, so one Query on ACCOUNT#<sub> reads
+// the account with its groups, and a membership changes with one item write (no
+// read-modify-write of a list, and no empty sets, which DynamoDB cannot store).
+var accountKeys = struct {
+	PK        func(sub string) string
+	SK        string
+	GroupSK   func(group string) string
+	EmailPK   func(email string) string
+	EmailSK   string
+	RefreshPK func(hash string) string
+	RefreshSK string
+}{
+	PK:        func(sub string) string { return accountPrefix + sub },
+	SK:        accountSK,
+	GroupSK:   func(group string) string { return accountGroupPrefix + group },
+	EmailPK:   func(email string) string { return accountEmailPrefix + email },
+	EmailSK:   accountEmailSK,
+	RefreshPK: func(hash string) string { return refreshTokenPrefix + hash },
+	RefreshSK: refreshTokenSK,
+}

