@@ -101,7 +101,7 @@ func initTable(ctx context.Context, cfg app.Config, log *slog.Logger, seed bool)
 		return err
 	}
 	log.Info("seeded demo catalog", "table", cfg.Table, "created", n, "days", days)
-	return nil
+	return a.SeedAccounts(ctx)
 }
 
 func serve(ctx context.Context, cfg app.Config, log *slog.Logger, h *hooks) error {

@@ -143,9 +143,10 @@ func TestInvalidInputs(t *testing.T) {
 		{"syntax", `{ listFlights { `, nil, "GRAPHQL_PARSE_FAILED"},
 		{"createFlight bad date", `mutation { createFlight(input: {departureDate: "tomorrow", departureAirportCode: "LGW", departureAirportName: "G", departureCity: "L", departureLocale: "Europe/London", arrivalDate: "2030-01-01T10:00+0000", arrivalAirportCode: "MAD", arrivalAirportName: "B", arrivalCity: "M", arrivalLocale: "Europe/Madrid", ticketPrice: 1, ticketCurrency: "EUR", flightNumber: 1, seatCapacity: 1}) { id } }`, nil, "BadRequest"},
 	}
+	admin := "Bearer " + e.signIn(t, adminEmail, adminPassword)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			res, out := e.raw(t, c.query, c.vars)
+			res, out := e.raw(t, c.query, c.vars, "Authorization", admin)
 			require.Less(t, res.Code, 500)
 			err := firstError(t, out)
 			require.Equal(t, c.code, err["extensions"].(map[string]any)["code"], "%v", err)
@@ -185,6 +186,8 @@ func TestInternalErrorsAreMasked(t *testing.T) {
 
 func TestCreateUpdateDeleteFlight(t *testing.T) {
 	e := embeddedEnv(t, nil)
+	tok := e.signIn(t, adminEmail, adminPassword)
+	as := client.AddHeader("Authorization", tok)
 	const create = `mutation($in: CreateFlightInput!) { createFlight(input: $in) { id departureDate seatCapacity totalSeats createdAt updatedAt } }`
 	in := map[string]any{
 		"id": "test-flight-1", "departureDate": "2031-03-01T09:30:00Z", "departureAirportCode": "LGW",
@@ -199,25 +202,25 @@ func TestCreateUpdateDeleteFlight(t *testing.T) {
 			SeatCapacity, TotalSeats                int
 		}
 	}
-	e.client.MustPost(create, &created, client.Var("in", in))
+	e.client.MustPost(create, &created, client.Var("in", in), as)
 	require.Equal(t, "2031-03-01T09:30+0000", created.CreateFlight.DepartureDate, "dates are normalised to UTC")
 	require.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`, created.CreateFlight.CreatedAt, "AWSDateTime")
 
-	_, out := e.raw(t, create, map[string]any{"in": in})
+	_, out := e.raw(t, create, map[string]any{"in": in}, "Authorization", tok)
 	requireCode(t, out, "Conflict")
 
 	// Adding seats keeps the sold ones sold.
 	var upd struct {
 		UpdateFlight struct{ SeatCapacity, TotalSeats, TicketPrice int }
 	}
-	e.client.MustPost(`mutation { updateFlight(input: {id: "test-flight-1", totalSeats: 10, ticketPrice: 99}) { seatCapacity totalSeats ticketPrice } }`, &upd)
+	e.client.MustPost(`mutation { updateFlight(input: {id: "test-flight-1", totalSeats: 10, ticketPrice: 99}) { seatCapacity totalSeats ticketPrice } }`, &upd, as)
 	require.Equal(t, 7, upd.UpdateFlight.SeatCapacity)
 	require.Equal(t, 10, upd.UpdateFlight.TotalSeats)
-	_, out = e.raw(t, `mutation { updateFlight(input: {id: "test-flight-1", totalSeats: 2}) { id } }`, nil)
+	_, out = e.raw(t, `mutation { updateFlight(input: {id: "test-flight-1", totalSeats: 2}) { id } }`, nil, "Authorization", tok)
 	requireCode(t, out, "BadRequest")
-	_, out = e.raw(t, `mutation { updateFlight(input: {id: "test-flight-1"}, condition: {ticketPrice: {gt: 1000}}) { id } }`, nil)
+	_, out = e.raw(t, `mutation { updateFlight(input: {id: "test-flight-1"}, condition: {ticketPrice: {gt: 1000}}) { id } }`, nil, "Authorization", tok)
 	requireCode(t, out, "Conflict")
-	_, out = e.raw(t, `mutation { updateFlight(input: {id: "nope", ticketPrice: 1}) { id } }`, nil)
+	_, out = e.raw(t, `mutation { updateFlight(input: {id: "nope", ticketPrice: 1}) { id } }`, nil, "Authorization", tok)
 	requireCode(t, out, "NotFound")
 
 	// The flight is now found by search.
@@ -227,7 +230,7 @@ func TestCreateUpdateDeleteFlight(t *testing.T) {
 	require.Len(t, resp.GetFlightBySchedule.Items, 1)
 
 	var del struct{ DeleteFlight struct{ ID string } }
-	e.client.MustPost(`mutation { deleteFlight(input: {id: "test-flight-1"}) { id } }`, &del)
+	e.client.MustPost(`mutation { deleteFlight(input: {id: "test-flight-1"}) { id } }`, &del, as)
 	require.Equal(t, "test-flight-1", del.DeleteFlight.ID)
 	_, out = e.raw(t, `{ getFlight(id: "test-flight-1") { id } }`, nil)
 	require.Equal(t, map[string]any{"getFlight": nil}, out["data"])

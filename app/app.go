@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/skygraph/skygraph/account"
 	"github.com/skygraph/skygraph/demo"
 	"github.com/skygraph/skygraph/dynamo"
 	"github.com/skygraph/skygraph/dynamo/embedded"
@@ -24,9 +25,12 @@ type App struct {
 	Store *dynamo.Store
 	// Flights is the flight service.
 	Flights *flight.Service
+	// Accounts is the account service (sign-up, sign-in, groups).
+	Accounts *account.Service
 
-	closers []func() error
-	log     *slog.Logger
+	identity *identity
+	closers  []func() error
+	log      *slog.Logger
 }
 
 // Options adjust New for tests and commands.
@@ -35,6 +39,9 @@ type Options struct {
 	API func(dynamo.API) dynamo.API
 	// Now replaces the clock of the services.
 	Now func() time.Time
+	// LocalBcryptCost lowers the local identity provider's password hashing cost (tests:
+	// bcrypt's minimum, so each test's seeded accounts cost milliseconds, not seconds).
+	LocalBcryptCost int
 }
 
 // New connects the store (starting the embedded one when no table is configured, then
@@ -64,6 +71,17 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts Options) (*App,
 	}
 	a.Store = dynamo.NewStore(api, table, tokens)
 	a.Flights = flight.NewService(a.Store.Flights(), opts.Now, nil)
+	id, err := a.openIdentity(ctx, cfg, opts)
+	if err != nil {
+		_ = a.Close()
+		return nil, err
+	}
+	a.Accounts = account.NewService(id.accounts)
+	apiKeys := make([][]byte, len(cfg.APIKeys))
+	for i, k := range cfg.APIKeys {
+		apiKeys[i] = []byte(k)
+	}
+	authn := &authenticator{verifier: id.verifier, apiKeys: apiKeys, log: log}
 
 	if cfg.Embedded() {
 		if err := dynamo.CreateTable(ctx, api, table); err != nil {
@@ -78,12 +96,21 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts Options) (*App,
 				return nil, fmt.Errorf("seed demo catalog: %w", err)
 			}
 			log.Info("seeded demo catalog", "flights", n, "days", cfg.SeedDays, "took", time.Since(start).Round(time.Millisecond).String())
+			if err := id.seedAccounts(ctx, a); err != nil {
+				_ = a.Close()
+				return nil, err
+			}
 		}
 	}
 
-	schema := resolvers.NewSchema(resolvers.Deps{Flights: a.Flights})
-	gql := newGraphQLServer(schema, cfg, log, a.Flights)
-	a.Handler = routes(cfg, log, gql, a.Store)
+	schema := resolvers.NewSchema(resolvers.Deps{Flights: a.Flights, Accounts: a.Accounts})
+	gql, err := newGraphQLServer(schema, cfg, log, a.Flights, authn)
+	if err != nil {
+		_ = a.Close()
+		return nil, err
+	}
+	a.identity = id
+	a.Handler = routes(cfg, log, authn.middleware(gql), a.Store, id.jwks)
 	return a, nil
 }
 
@@ -118,3 +145,7 @@ func (a *App) Close() error {
 	a.closers = nil
 	return errors.Join(errs...)
 }
+
+// SeedAccounts creates the demo accounts when the local identity provider is in use (the
+// seed command; the embedded store seeds them at start).
+func (a *App) SeedAccounts(ctx context.Context) error { return a.identity.seedAccounts(ctx, a) }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/99designs/gqlgen/client"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/skygraph/skygraph/app"
 	"github.com/skygraph/skygraph/demo"
@@ -82,16 +83,37 @@ func newEnvTB(t testing.TB, b dynamotest.Backend, mutate ...func(*app.Config)) *
 	logs := &syncBuffer{}
 	e := &env{logs: logs, backend: b.Name}
 	a, err := app.New(context.Background(), cfg, slog.New(slog.NewJSONHandler(logs, nil)), app.Options{
-		API: func(api dynamo.API) dynamo.API { e.calls = dynamotest.NewCounter(api); return e.calls },
+		API:             func(api dynamo.API) dynamo.API { e.calls = dynamotest.NewCounter(api); return e.calls },
+		LocalBcryptCost: bcrypt.MinCost,
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = a.Close() })
 	_, err = demo.Seed(context.Background(), a.Flights, time.Now(), seedDays)
 	require.NoError(t, err)
+	require.NoError(t, a.SeedAccounts(context.Background()))
 	e.app, e.client = a, client.New(a.Handler, client.Path("/graphql"))
 	e.calls.Reset()
 	return e
 }
+
+// signIn signs in through the API and returns the ID token.
+func (e *env) signIn(t testing.TB, email, password string) string {
+	t.Helper()
+	var resp struct {
+		SignIn struct{ IDToken, AccessToken string }
+	}
+	e.client.MustPost(`mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { idToken accessToken } }`,
+		&resp, client.Var("e", email), client.Var("p", password))
+	require.NotEmpty(t, resp.SignIn.IDToken)
+	return resp.SignIn.IDToken
+}
+
+// The seeded demo accounts (localidp.DemoAccounts).
+const (
+	demoEmail, demoPassword   = "demo@example.com", "Demo1234!"
+	adminEmail, adminPassword = "admin@example.com", "Admin1234!"
+	ownerEmail, ownerPassword = "owner@example.com", "Owner1234!"
+)
 
 // raw posts a GraphQL request and returns the recorded response and the decoded body.
 func (e *env) raw(t *testing.T, query string, vars map[string]any, header ...string) (*httptest.ResponseRecorder, map[string]any) {

@@ -48,7 +48,37 @@ type Config struct {
 	SeedDays int
 	// LogLevel is debug, info, warn or error (SKYGRAPH_LOG_LEVEL, default info).
 	LogLevel string
+
+	// CognitoUserPoolID selects Cognito (SKYGRAPH_COGNITO_USER_POOL_ID). Empty selects the
+	// local identity provider (embedded mode's default).
+	CognitoUserPoolID string
+	// CognitoClientIDs are the app clients whose tokens are accepted; the first is used for
+	// sign-up and sign-in (SKYGRAPH_COGNITO_CLIENT_IDS, comma-separated).
+	CognitoClientIDs []string
+	// CognitoEndpoint overrides the Cognito endpoint, e.g. cognito-local
+	// (SKYGRAPH_COGNITO_ENDPOINT).
+	CognitoEndpoint string
+	// CognitoIssuer and CognitoJWKSURL override the issuer and JWKS URL derived from the
+	// region and pool (SKYGRAPH_COGNITO_ISSUER, SKYGRAPH_COGNITO_JWKS_URL): cognito-local
+	// issues http://HOST:PORT/<poolId>.
+	CognitoIssuer  string
+	CognitoJWKSURL string
+	// APIKeys are accepted in x-api-key for @aws_api_key fields (SKYGRAPH_API_KEYS,
+	// comma-separated; none by default).
+	APIKeys []string
+	// LocalIssuer is the issuer of the local identity provider's tokens
+	// (SKYGRAPH_LOCAL_ISSUER).
+	LocalIssuer string
+	// LocalSigningKeyPEM is the local identity provider's RSA key (SKYGRAPH_LOCAL_SIGNING_KEY,
+	// PEM). Empty generates one at start, so tokens do not survive a restart.
+	LocalSigningKeyPEM string
+	// LocalTokenTTL is the lifetime of the local identity provider's ID and access tokens
+	// (SKYGRAPH_LOCAL_TOKEN_TTL, default 1h as Cognito's).
+	LocalTokenTTL time.Duration
 }
+
+// UsesCognito reports whether tokens come from a Cognito user pool (or cognito-local).
+func (c Config) UsesCognito() bool { return c.CognitoUserPoolID != "" }
 
 // Embedded reports whether the server runs on the in-process store.
 func (c Config) Embedded() bool { return c.Table == "" }
@@ -63,6 +93,18 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		DynamoDBEndpoint: getenv("SKYGRAPH_DYNAMODB_ENDPOINT"),
 		Region:           getenv("AWS_REGION"),
 		TokenSecret:      getenv("SKYGRAPH_TOKEN_SECRET"),
+
+		CognitoUserPoolID:  getenv("SKYGRAPH_COGNITO_USER_POOL_ID"),
+		CognitoClientIDs:   list(getenv("SKYGRAPH_COGNITO_CLIENT_IDS")),
+		CognitoEndpoint:    getenv("SKYGRAPH_COGNITO_ENDPOINT"),
+		CognitoIssuer:      getenv("SKYGRAPH_COGNITO_ISSUER"),
+		CognitoJWKSURL:     getenv("SKYGRAPH_COGNITO_JWKS_URL"),
+		APIKeys:            list(getenv("SKYGRAPH_API_KEYS")),
+		LocalIssuer:        "http://localhost/skygraph-local",
+		LocalSigningKeyPEM: getenv("SKYGRAPH_LOCAL_SIGNING_KEY"),
+	}
+	if v := getenv("SKYGRAPH_LOCAL_ISSUER"); v != "" {
+		c.LocalIssuer = v
 	}
 	var errs []string
 	intVar := func(name string, dst *int, lo, hi int) {
@@ -94,13 +136,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.MaxBodyBytes = int64(body)
 	boolVar("SKYGRAPH_INTROSPECTION", &c.Introspection)
 	boolVar("SKYGRAPH_PLAYGROUND", &c.Playground)
-	if v := getenv("SKYGRAPH_CORS_ORIGINS"); v != "" {
-		c.CORSOrigins = nil
-		for _, o := range strings.Split(v, ",") {
-			if o = strings.TrimSpace(o); o != "" {
-				c.CORSOrigins = append(c.CORSOrigins, o)
-			}
-		}
+	if v := list(getenv("SKYGRAPH_CORS_ORIGINS")); len(v) > 0 {
+		c.CORSOrigins = v
 	}
 	if v := getenv("SKYGRAPH_SHUTDOWN_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -108,6 +145,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Sprintf("SKYGRAPH_SHUTDOWN_TIMEOUT=%q: want a duration such as 25s", v))
 		} else {
 			c.ShutdownTimeout = d
+		}
+	}
+	if v := getenv("SKYGRAPH_LOCAL_TOKEN_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > 24*time.Hour {
+			errs = append(errs, fmt.Sprintf("SKYGRAPH_LOCAL_TOKEN_TTL=%q: want a duration from 1s to 24h", v))
+		} else {
+			c.LocalTokenTTL = d
 		}
 	}
 	if v := getenv("SKYGRAPH_LOG_LEVEL"); v != "" {
@@ -124,8 +169,31 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if c.Table == "" && c.DynamoDBEndpoint != "" {
 		errs = append(errs, "SKYGRAPH_DYNAMODB_ENDPOINT is set but SKYGRAPH_TABLE is not: name the table")
 	}
+	if c.CognitoUserPoolID != "" && len(c.CognitoClientIDs) == 0 {
+		errs = append(errs, "SKYGRAPH_COGNITO_USER_POOL_ID is set but SKYGRAPH_COGNITO_CLIENT_IDS is not: name the app client(s)")
+	}
+	if c.CognitoUserPoolID != "" && c.CognitoIssuer == "" && c.Region == "" {
+		errs = append(errs, "Cognito: set AWS_REGION (or SKYGRAPH_COGNITO_ISSUER) so the token issuer is known")
+	}
+	for _, k := range c.APIKeys {
+		if len(k) < 16 {
+			errs = append(errs, "SKYGRAPH_API_KEYS: each key needs at least 16 characters")
+			break
+		}
+	}
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}
 	return c, nil
+}
+
+// list splits a comma-separated setting, dropping blanks.
+func list(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -27,7 +27,8 @@ type pinger interface {
 //	/         the GraphiQL playground, when enabled
 //	/healthz  the process is up
 //	/readyz   the store answers
-func routes(cfg Config, log *slog.Logger, gql http.Handler, store pinger) http.Handler {
+//	/.well-known/jwks.json  the local identity provider's keys (when it is in use)
+func routes(cfg Config, log *slog.Logger, gql http.Handler, store pinger, jwks http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", http.MaxBytesHandler(appsyncErrors(gql), cfg.MaxBodyBytes))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -43,6 +44,10 @@ func routes(cfg Config, log *slog.Logger, gql http.Handler, store pinger) http.H
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
+	if jwks != nil {
+		// The local identity provider's public keys, where Cognito serves a pool's.
+		mux.Handle("GET /.well-known/jwks.json", jwks)
+	}
 	if cfg.Playground {
 		pg := playground.Handler(playground.Options{Title: "skygraph", Endpoint: "/graphql", SubscriptionEndpoint: "/graphql"})
 		mux.Handle("/", pg)

@@ -32,6 +32,13 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AuthSession struct {
+		AccessToken  func(childComplexity int) int
+		ExpiresIn    func(childComplexity int) int
+		IDToken      func(childComplexity int) int
+		RefreshToken func(childComplexity int) int
+	}
+
 	Flight struct {
 		ArrivalAirportCode   func(childComplexity int) int
 		ArrivalAirportName   func(childComplexity int) int
@@ -60,15 +67,26 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CreateFlight func(childComplexity int, input flight.CreateInput, condition *flight.Filter) int
-		DeleteFlight func(childComplexity int, input model.DeleteFlightInput, condition *flight.Filter) int
-		UpdateFlight func(childComplexity int, input flight.UpdateInput, condition *flight.Filter) int
+		AddUserToGroup      func(childComplexity int, userID string, group string) int
+		ConfirmSignUp       func(childComplexity int, email string, code *string) int
+		CreateFlight        func(childComplexity int, input flight.CreateInput, condition *flight.Filter) int
+		DeleteFlight        func(childComplexity int, input model.DeleteFlightInput, condition *flight.Filter) int
+		RefreshSession      func(childComplexity int, refreshToken string) int
+		RemoveUserFromGroup func(childComplexity int, userID string, group string) int
+		SignIn              func(childComplexity int, email string, password string) int
+		SignUp              func(childComplexity int, email string, password string, name string) int
+		UpdateFlight        func(childComplexity int, input flight.UpdateInput, condition *flight.Filter) int
 	}
 
 	Query struct {
 		GetFlight           func(childComplexity int, id string) int
 		GetFlightBySchedule func(childComplexity int, departureAirportCode *string, arrivalAirportCodeDepartureDate *flight.ScheduleCondition, sortDirection *filter.SortDirection, filter *flight.Filter, limit *int, nextToken *string) int
 		ListFlights         func(childComplexity int, filter *flight.Filter, limit *int, nextToken *string) int
+	}
+
+	SignUpResult struct {
+		UserConfirmed func(childComplexity int) int
+		UserID        func(childComplexity int) int
 	}
 }
 
@@ -85,6 +103,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AuthSession.accessToken":
+		if e.ComplexityRoot.AuthSession.AccessToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthSession.AccessToken(childComplexity), true
+	case "AuthSession.expiresIn":
+		if e.ComplexityRoot.AuthSession.ExpiresIn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthSession.ExpiresIn(childComplexity), true
+	case "AuthSession.idToken":
+		if e.ComplexityRoot.AuthSession.IDToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthSession.IDToken(childComplexity), true
+	case "AuthSession.refreshToken":
+		if e.ComplexityRoot.AuthSession.RefreshToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthSession.RefreshToken(childComplexity), true
 
 	case "Flight.arrivalAirportCode":
 		if e.ComplexityRoot.Flight.ArrivalAirportCode == nil {
@@ -214,6 +257,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ModelFlightConnection.NextToken(childComplexity), true
 
+	case "Mutation.addUserToGroup":
+		if e.ComplexityRoot.Mutation.AddUserToGroup == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addUserToGroup_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddUserToGroup(childComplexity, args["userId"].(string), args["group"].(string)), true
+	case "Mutation.confirmSignUp":
+		if e.ComplexityRoot.Mutation.ConfirmSignUp == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_confirmSignUp_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmSignUp(childComplexity, args["email"].(string), args["code"].(*string)), true
 	case "Mutation.createFlight":
 		if e.ComplexityRoot.Mutation.CreateFlight == nil {
 			break
@@ -236,6 +301,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteFlight(childComplexity, args["input"].(model.DeleteFlightInput), args["condition"].(*flight.Filter)), true
+	case "Mutation.refreshSession":
+		if e.ComplexityRoot.Mutation.RefreshSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_refreshSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RefreshSession(childComplexity, args["refreshToken"].(string)), true
+	case "Mutation.removeUserFromGroup":
+		if e.ComplexityRoot.Mutation.RemoveUserFromGroup == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeUserFromGroup_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveUserFromGroup(childComplexity, args["userId"].(string), args["group"].(string)), true
+	case "Mutation.signIn":
+		if e.ComplexityRoot.Mutation.SignIn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_signIn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SignIn(childComplexity, args["email"].(string), args["password"].(string)), true
+	case "Mutation.signUp":
+		if e.ComplexityRoot.Mutation.SignUp == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_signUp_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SignUp(childComplexity, args["email"].(string), args["password"].(string), args["name"].(string)), true
 	case "Mutation.updateFlight":
 		if e.ComplexityRoot.Mutation.UpdateFlight == nil {
 			break
@@ -283,6 +392,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.ListFlights(childComplexity, args["filter"].(*flight.Filter), args["limit"].(*int), args["nextToken"].(*string)), true
 
+	case "SignUpResult.userConfirmed":
+		if e.ComplexityRoot.SignUpResult.UserConfirmed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignUpResult.UserConfirmed(childComplexity), true
+	case "SignUpResult.userId":
+		if e.ComplexityRoot.SignUpResult.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignUpResult.UserID(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -291,6 +413,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
+		ec.unmarshalInputAuthRule,
 		ec.unmarshalInputCreateFlightInput,
 		ec.unmarshalInputDeleteFlightInput,
 		ec.unmarshalInputModelBooleanInput,
@@ -379,6 +502,102 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/account.graphqls", Input: `# Accounts: sign-up and sign-in against the identity provider (Cognito, or the local one
+# in embedded mode), and Admin-only group membership.
+
+"Tokens for a signed-in user, as Cognito returns them. Send idToken (or accessToken) as the Authorization header."
+type AuthSession @auth(rules: [{allow: public}]) {
+  idToken: String!
+  accessToken: String!
+  "On refreshSession, the same refresh token (Cognito does not rotate them)."
+  refreshToken: String
+  "Seconds until idToken and accessToken expire."
+  expiresIn: Int!
+}
+
+type SignUpResult @auth(rules: [{allow: public}]) {
+  "The new user's id (Cognito sub): what owner fields store."
+  userId: ID!
+  "False until confirmSignUp."
+  userConfirmed: Boolean!
+}
+
+extend type Mutation {
+  signUp(email: String!, password: String!, name: String!): SignUpResult! @auth(rules: [{allow: public}])
+  "Confirms a sign-up with the emailed code (the local provider accepts no code)."
+  confirmSignUp(email: String!, code: String): Boolean! @auth(rules: [{allow: public}])
+  "Unknown user and wrong password give the same error."
+  signIn(email: String!, password: String!): AuthSession! @auth(rules: [{allow: public}])
+  refreshSession(refreshToken: String!): AuthSession! @auth(rules: [{allow: public}])
+  "userId is the user's sub or email."
+  addUserToGroup(userId: ID!, group: String!): Boolean! @aws_cognito_user_pools(cognito_groups: ["Admin"])
+  removeUserFromGroup(userId: ID!, group: String!): Boolean! @aws_cognito_user_pools(cognito_groups: ["Admin"])
+}
+`, BuiltIn: false},
+	{Name: "../schema/directives.graphqls", Input: `# Authorization directives, with AppSync's and Amplify's semantics, enforced at execution
+# time on every field and on every object a field returns (auth.Policy). Deny by default: a
+# field with no directive, on a type with none, needs a signed-in user-pool user.
+# A schema test fails when an object type or root field has no explicit rule.
+
+"AppSync: allow callers signed in with a Cognito user-pool token, optionally only members of cognito_groups."
+directive @aws_cognito_user_pools(cognito_groups: [String]) on OBJECT | FIELD_DEFINITION
+
+"AppSync: allow callers presenting a valid API key (x-api-key)."
+directive @aws_api_key on OBJECT | FIELD_DEFINITION
+
+"AppSync: allow IAM-signed callers. skygraph has no IAM mode, so this alone allows no one."
+directive @aws_iam on OBJECT | FIELD_DEFINITION
+
+"AppSync (legacy, Cognito-only APIs): like @aws_cognito_user_pools."
+directive @aws_auth(cognito_groups: [String]) on FIELD_DEFINITION
+
+"Amplify: rules OR-ed; on a type they apply to every object of the type wherever it is returned."
+directive @auth(rules: [AuthRule!]!) on OBJECT | FIELD_DEFINITION
+
+input AuthRule {
+  allow: AuthStrategy!
+  provider: AuthProvider
+  "owner: the field holding the owner's identity (default owner)."
+  ownerField: String
+  "owner: the token claim compared with ownerField (default sub)."
+  identityClaim: String
+  groupClaim: String
+  "groups: static groups."
+  groups: [String]
+  "groups: the field holding the object's allowed groups (dynamic groups)."
+  groupsField: String
+  "The operations the rule grants (default: all)."
+  operations: [ModelOperation]
+}
+
+enum AuthStrategy {
+  owner
+  groups
+  private
+  public
+  custom
+}
+
+enum AuthProvider {
+  apiKey
+  iam
+  oidc
+  userPools
+  function
+}
+
+enum ModelOperation {
+  create
+  update
+  delete
+  read
+  get
+  list
+  sync
+  listen
+  search
+}
+`, BuiltIn: false},
 	{Name: "../schema/flight.graphqls", Input: `# The flight catalog, compatible with the AppSync airline-booking sample's generated schema
 # (Amplify @model + @key "ByDepartureSchedule"), so its frontend works unchanged.
 
@@ -386,7 +605,7 @@ var sources = []*ast.Source{
 A scheduled flight. Dates are UTC strings with minute precision and a +0000 offset
 (2026-05-01T08:00+0000), as the sample stores them, so a date prefix selects a day.
 """
-type Flight {
+type Flight @auth(rules: [{allow: public, operations: [read]}, {allow: groups, groups: ["Admin"]}]) {
   id: ID!
   departureDate: String!
   departureAirportCode: String!
@@ -412,7 +631,7 @@ type Flight {
   updatedAt: AWSDateTime!
 }
 
-type ModelFlightConnection {
+type ModelFlightConnection @auth(rules: [{allow: public, operations: [read]}, {allow: groups, groups: ["Admin"]}]) {
   items: [Flight!]!
   "Opaque, tamper-evident cursor for the next page; null on the last page."
   nextToken: String
@@ -527,9 +746,11 @@ input DeleteFlightInput {
 }
 
 type Query {
-  getFlight(id: ID!): Flight
+  "Flight reads are public: anonymous callers may search the catalog."
+  getFlight(id: ID!): Flight @auth(rules: [{allow: public}])
   "All flights by departure date. Paginated: limit 1..1000 (default 100)."
   listFlights(filter: ModelFlightFilterInput, limit: Int, nextToken: String): ModelFlightConnection
+    @auth(rules: [{allow: public}])
   "Flight search on the ByDepartureSchedule index (a Query, never a Scan)."
   getFlightBySchedule(
     departureAirportCode: String
@@ -538,13 +759,17 @@ type Query {
     filter: ModelFlightFilterInput
     limit: Int
     nextToken: String
-  ): ModelFlightConnection
+  ): ModelFlightConnection @auth(rules: [{allow: public}])
 }
 
+"Catalog writes are for the Admin group only (the sample left them open to any user)."
 type Mutation {
   createFlight(input: CreateFlightInput!, condition: ModelFlightConditionInput): Flight
+    @aws_cognito_user_pools(cognito_groups: ["Admin"])
   updateFlight(input: UpdateFlightInput!, condition: ModelFlightConditionInput): Flight
+    @aws_cognito_user_pools(cognito_groups: ["Admin"])
   deleteFlight(input: DeleteFlightInput!, condition: ModelFlightConditionInput): Flight
+    @aws_cognito_user_pools(cognito_groups: ["Admin"])
 }
 `, BuiltIn: false},
 	{Name: "../schema/model.graphqls", Input: `# Amplify's generated helper types, with Amplify's exact names: frontends declare these
@@ -658,6 +883,20 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_AuthSession(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "idToken":
+		return ec.fieldContext_AuthSession_idToken(ctx, field)
+	case "accessToken":
+		return ec.fieldContext_AuthSession_accessToken(ctx, field)
+	case "refreshToken":
+		return ec.fieldContext_AuthSession_refreshToken(ctx, field)
+	case "expiresIn":
+		return ec.fieldContext_AuthSession_expiresIn(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuthSession", field.Name)
+}
+
 func (ec *executionContext) childFields_Flight(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -710,6 +949,16 @@ func (ec *executionContext) childFields_ModelFlightConnection(ctx context.Contex
 		return ec.fieldContext_ModelFlightConnection_nextToken(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ModelFlightConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SignUpResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "userId":
+		return ec.fieldContext_SignUpResult_userId(ctx, field)
+	case "userConfirmed":
+		return ec.fieldContext_SignUpResult_userConfirmed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SignUpResult", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

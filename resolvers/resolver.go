@@ -10,6 +10,7 @@ package resolvers
 import (
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/skygraph/skygraph/account"
 	"github.com/skygraph/skygraph/filter"
 	"github.com/skygraph/skygraph/flight"
 	"github.com/skygraph/skygraph/graph"
@@ -17,18 +18,20 @@ import (
 
 // Deps are the services the resolvers call.
 type Deps struct {
-	Flights *flight.Service
+	Flights  *flight.Service
+	Accounts *account.Service
 }
 
 // Resolver is the root resolver: dependency injection for the generated executor.
 type Resolver struct {
-	flights *flight.Service
+	flights  *flight.Service
+	accounts *account.Service
 }
 
 // NewSchema builds the executable schema with its resolvers and directives. The server
 // and the tests both use it, so tests exercise exactly what runs in production.
 func NewSchema(d Deps) graphql.ExecutableSchema {
-	c := graph.Config{Resolvers: &Resolver{flights: d.Flights}}
+	c := graph.Config{Resolvers: &Resolver{flights: d.Flights, accounts: d.Accounts}}
 	c.Complexity.Query.ListFlights = func(child int, _ *flight.Filter, limit *int, _ *string) int {
 		return pageCost(child, limit)
 	}

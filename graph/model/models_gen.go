@@ -3,8 +3,29 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+
 	"github.com/skygraph/skygraph/flight"
 )
+
+type AuthRule struct {
+	Allow    AuthStrategy  `json:"allow"`
+	Provider *AuthProvider `json:"provider,omitempty"`
+	// owner: the field holding the owner's identity (default owner).
+	OwnerField *string `json:"ownerField,omitempty"`
+	// owner: the token claim compared with ownerField (default sub).
+	IdentityClaim *string `json:"identityClaim,omitempty"`
+	GroupClaim    *string `json:"groupClaim,omitempty"`
+	// groups: static groups.
+	Groups []*string `json:"groups,omitempty"`
+	// groups: the field holding the object's allowed groups (dynamic groups).
+	GroupsField *string `json:"groupsField,omitempty"`
+	// The operations the rule grants (default: all).
+	Operations []*ModelOperation `json:"operations,omitempty"`
+}
 
 type DeleteFlightInput struct {
 	ID string `json:"id"`
@@ -16,8 +37,207 @@ type ModelFlightConnection struct {
 	NextToken *string `json:"nextToken,omitempty"`
 }
 
+// Catalog writes are for the Admin group only (the sample left them open to any user).
 type Mutation struct {
 }
 
 type Query struct {
+}
+
+type SignUpResult struct {
+	// The new user's id (Cognito sub): what owner fields store.
+	UserID string `json:"userId"`
+	// False until confirmSignUp.
+	UserConfirmed bool `json:"userConfirmed"`
+}
+
+type AuthProvider string
+
+const (
+	AuthProviderAPIKey    AuthProvider = "apiKey"
+	AuthProviderIam       AuthProvider = "iam"
+	AuthProviderOidc      AuthProvider = "oidc"
+	AuthProviderUserPools AuthProvider = "userPools"
+	AuthProviderFunction  AuthProvider = "function"
+)
+
+var AllAuthProvider = []AuthProvider{
+	AuthProviderAPIKey,
+	AuthProviderIam,
+	AuthProviderOidc,
+	AuthProviderUserPools,
+	AuthProviderFunction,
+}
+
+func (e AuthProvider) IsValid() bool {
+	switch e {
+	case AuthProviderAPIKey, AuthProviderIam, AuthProviderOidc, AuthProviderUserPools, AuthProviderFunction:
+		return true
+	}
+	return false
+}
+
+func (e AuthProvider) String() string {
+	return string(e)
+}
+
+func (e *AuthProvider) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AuthProvider(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AuthProvider", str)
+	}
+	return nil
+}
+
+func (e AuthProvider) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AuthProvider) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AuthProvider) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type AuthStrategy string
+
+const (
+	AuthStrategyOwner   AuthStrategy = "owner"
+	AuthStrategyGroups  AuthStrategy = "groups"
+	AuthStrategyPrivate AuthStrategy = "private"
+	AuthStrategyPublic  AuthStrategy = "public"
+	AuthStrategyCustom  AuthStrategy = "custom"
+)
+
+var AllAuthStrategy = []AuthStrategy{
+	AuthStrategyOwner,
+	AuthStrategyGroups,
+	AuthStrategyPrivate,
+	AuthStrategyPublic,
+	AuthStrategyCustom,
+}
+
+func (e AuthStrategy) IsValid() bool {
+	switch e {
+	case AuthStrategyOwner, AuthStrategyGroups, AuthStrategyPrivate, AuthStrategyPublic, AuthStrategyCustom:
+		return true
+	}
+	return false
+}
+
+func (e AuthStrategy) String() string {
+	return string(e)
+}
+
+func (e *AuthStrategy) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AuthStrategy(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AuthStrategy", str)
+	}
+	return nil
+}
+
+func (e AuthStrategy) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AuthStrategy) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AuthStrategy) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ModelOperation string
+
+const (
+	ModelOperationCreate ModelOperation = "create"
+	ModelOperationUpdate ModelOperation = "update"
+	ModelOperationDelete ModelOperation = "delete"
+	ModelOperationRead   ModelOperation = "read"
+	ModelOperationGet    ModelOperation = "get"
+	ModelOperationList   ModelOperation = "list"
+	ModelOperationSync   ModelOperation = "sync"
+	ModelOperationListen ModelOperation = "listen"
+	ModelOperationSearch ModelOperation = "search"
+)
+
+var AllModelOperation = []ModelOperation{
+	ModelOperationCreate,
+	ModelOperationUpdate,
+	ModelOperationDelete,
+	ModelOperationRead,
+	ModelOperationGet,
+	ModelOperationList,
+	ModelOperationSync,
+	ModelOperationListen,
+	ModelOperationSearch,
+}
+
+func (e ModelOperation) IsValid() bool {
+	switch e {
+	case ModelOperationCreate, ModelOperationUpdate, ModelOperationDelete, ModelOperationRead, ModelOperationGet, ModelOperationList, ModelOperationSync, ModelOperationListen, ModelOperationSearch:
+		return true
+	}
+	return false
+}
+
+func (e ModelOperation) String() string {
+	return string(e)
+}
+
+func (e *ModelOperation) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ModelOperation(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ModelOperation", str)
+	}
+	return nil
+}
+
+func (e ModelOperation) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ModelOperation) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ModelOperation) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -1,0 +1,99 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/MicahParks/jwkset"
+
+	"github.com/skygraph/skygraph/account"
+	"github.com/skygraph/skygraph/auth"
+	"github.com/skygraph/skygraph/cognito"
+	"github.com/skygraph/skygraph/localidp"
+)
+
+// LocalClientID is the app client id of the local identity provider's tokens.
+const LocalClientID = "skygraph-local"
+
+// identity is the configured identity provider: the account operations, the verifier of
+// its tokens, and (local provider only) the JWKS endpoint to serve.
+type identity struct {
+	accounts account.Provider
+	verifier tokenVerifier
+	jwks     http.Handler
+	local    *localidp.Provider
+}
+
+// openIdentity selects Cognito when a user pool is configured, and otherwise the local
+// identity provider, whose tokens carry Cognito's claims and go through the same verifier.
+func (a *App) openIdentity(ctx context.Context, cfg Config, opts Options) (*identity, error) {
+	if cfg.UsesCognito() {
+		return a.openCognito(ctx, cfg)
+	}
+	idp, err := localidp.New(a.Store.Accounts(), localidp.Config{
+		Issuer: cfg.LocalIssuer, ClientID: LocalClientID, PrivateKeyPEM: []byte(cfg.LocalSigningKeyPEM),
+		TokenTTL: cfg.LocalTokenTTL, BcryptCost: opts.LocalBcryptCost,
+		OnConfirmationCode: func(email, code string) {
+			a.log.Info("confirmation code (local identity provider; Cognito would e-mail it)", "email", email, "code", code)
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("local identity provider: %w", err)
+	}
+	jwk, err := jwkset.NewJWKFromKey(idp.PublicKey(), jwkset.JWKOptions{Metadata: jwkset.JWKMetadataOptions{
+		KID: idp.KeyID(), ALG: jwkset.AlgRS256, USE: jwkset.UseSig,
+	}})
+	if err != nil {
+		return nil, fmt.Errorf("local identity provider key: %w", err)
+	}
+	keys := jwkset.NewMemoryStorage()
+	if err := keys.KeyWrite(ctx, jwk); err != nil {
+		return nil, fmt.Errorf("local identity provider key: %w", err)
+	}
+	v, err := auth.NewStaticVerifier(auth.VerifierConfig{Issuer: cfg.LocalIssuer, ClientIDs: []string{LocalClientID}}, keys)
+	if err != nil {
+		return nil, err
+	}
+	return &identity{accounts: idp, verifier: v, jwks: idp.JWKSHandler(), local: idp}, nil
+}
+
+// seedAccounts creates the demo accounts (local identity provider only).
+func (id *identity) seedAccounts(ctx context.Context, a *App) error {
+	if id.local == nil {
+		return nil
+	}
+	start := time.Now()
+	if err := id.local.Seed(ctx); err != nil {
+		return fmt.Errorf("seed demo accounts: %w", err)
+	}
+	a.log.Info("seeded demo accounts", "accounts", len(localidp.DemoAccounts), "took", time.Since(start).Round(time.Millisecond).String())
+	return nil
+}
+
+// openCognito uses a Cognito user pool (or cognito-local): account operations through the
+// Cognito API, tokens verified against the pool's JWKS.
+func (a *App) openCognito(ctx context.Context, cfg Config) (*identity, error) {
+	cc := cognito.Config{Region: cfg.Region, UserPoolID: cfg.CognitoUserPoolID, ClientID: cfg.CognitoClientIDs[0], Endpoint: cfg.CognitoEndpoint}
+	p, err := cognito.New(ctx, cc)
+	if err != nil {
+		return nil, fmt.Errorf("cognito: %w", err)
+	}
+	issuer, jwks := cc.Issuer(), cfg.CognitoJWKSURL
+	if cfg.CognitoIssuer != "" {
+		issuer = cfg.CognitoIssuer
+	}
+	if jwks == "" {
+		jwks = auth.JWKSURLFor(issuer)
+		if cfg.CognitoIssuer == "" {
+			jwks = cc.JWKSURL()
+		}
+	}
+	v, err := auth.NewVerifier(ctx, auth.VerifierConfig{Issuer: issuer, JWKSURL: jwks, ClientIDs: cfg.CognitoClientIDs, Logger: a.log})
+	if err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, func() error { v.Close(); return nil })
+	return &identity{accounts: p, verifier: v}, nil
+}
