@@ -79,3 +79,26 @@ func BenchmarkTenFlights(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAuthOverhead compares one getFlight as the anonymous caller and with an ID
+// token (signature verification, claim checks, policy evaluation on every field).
+func BenchmarkAuthOverhead(b *testing.B) {
+	e := newEnvTB(b, dynamotest.Backends(b)[0], nil)
+	id := someFlightIDsTB(b, e, 1)[0]
+	tok := e.signIn(b, demoEmail, demoPassword)
+	q := `query($id: ID!) { getFlight(id: $id) { id departureDate seatCapacity ticketPrice } }`
+	for _, c := range []struct {
+		name string
+		opts []client.Option
+	}{
+		{"anonymous", []client.Option{client.Var("id", id)}},
+		{"id-token", []client.Option{client.Var("id", id), client.AddHeader("Authorization", tok)}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for range b.N {
+				var resp map[string]any
+				e.client.MustPost(q, &resp, c.opts...)
+			}
+		})
+	}
+}
