@@ -45,13 +45,21 @@ type Options struct {
 }
 
 // New connects the store (starting the embedded one when no table is configured, then
-// creating its table and seeding the demo catalog), builds the services and the handler.
+// creating its table and seeding the demo catalog and accounts), builds the services, the
+// identity provider and the handler. On error, whatever it started is closed.
 func New(ctx context.Context, cfg Config, log *slog.Logger, opts Options) (*App, error) {
 	a := &App{log: log}
-	api, table, err := a.openStore(ctx, cfg)
-	if err != nil {
+	if err := a.build(ctx, cfg, opts); err != nil {
 		_ = a.Close()
 		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
+	api, table, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return err
 	}
 	if opts.API != nil {
 		api = opts.API(api)
@@ -59,59 +67,51 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts Options) (*App,
 	secret := []byte(cfg.TokenSecret)
 	if len(secret) == 0 {
 		if !cfg.Embedded() {
-			log.Warn("SKYGRAPH_TOKEN_SECRET is not set: nextTokens will not survive a restart or work across instances")
+			a.log.Warn("SKYGRAPH_TOKEN_SECRET is not set: nextTokens will not survive a restart or work across instances")
 		}
 		secret = make([]byte, 32)
 		_, _ = rand.Read(secret)
 	}
 	tokens, err := dynamo.NewTokenizer(secret)
 	if err != nil {
-		_ = a.Close()
-		return nil, err
+		return err
 	}
 	a.Store = dynamo.NewStore(api, table, tokens)
 	a.Flights = flight.NewService(a.Store.Flights(), opts.Now, nil)
-	id, err := a.openIdentity(ctx, cfg, opts)
-	if err != nil {
-		_ = a.Close()
-		return nil, err
+	if a.identity, err = a.openIdentity(ctx, cfg, opts); err != nil {
+		return err
 	}
-	a.Accounts = account.NewService(id.accounts)
-	apiKeys := make([][]byte, len(cfg.APIKeys))
-	for i, k := range cfg.APIKeys {
-		apiKeys[i] = []byte(k)
-	}
-	authn := &authenticator{verifier: id.verifier, apiKeys: apiKeys, log: log}
+	a.Accounts = account.NewService(a.identity.accounts)
 
 	if cfg.Embedded() {
 		if err := dynamo.CreateTable(ctx, api, table); err != nil {
-			_ = a.Close()
-			return nil, err
+			return err
 		}
 		if cfg.SeedDays > 0 {
 			start := time.Now()
 			n, err := demo.Seed(ctx, a.Flights, start, cfg.SeedDays)
 			if err != nil {
-				_ = a.Close()
-				return nil, fmt.Errorf("seed demo catalog: %w", err)
+				return fmt.Errorf("seed demo catalog: %w", err)
 			}
-			log.Info("seeded demo catalog", "flights", n, "days", cfg.SeedDays, "took", time.Since(start).Round(time.Millisecond).String())
-			if err := id.seedAccounts(ctx, a); err != nil {
-				_ = a.Close()
-				return nil, err
+			a.log.Info("seeded demo catalog", "flights", n, "days", cfg.SeedDays, "took", time.Since(start).Round(time.Millisecond).String())
+			if err := a.SeedAccounts(ctx); err != nil {
+				return err
 			}
 		}
 	}
 
-	schema := resolvers.NewSchema(resolvers.Deps{Flights: a.Flights, Accounts: a.Accounts})
-	gql, err := newGraphQLServer(schema, cfg, log, a.Flights, authn)
-	if err != nil {
-		_ = a.Close()
-		return nil, err
+	apiKeys := make([][]byte, len(cfg.APIKeys))
+	for i, k := range cfg.APIKeys {
+		apiKeys[i] = []byte(k)
 	}
-	a.identity = id
-	a.Handler = routes(cfg, log, authn.middleware(gql), a.Store, id.jwks)
-	return a, nil
+	authn := &authenticator{verifier: a.identity.verifier, apiKeys: apiKeys, log: a.log}
+	schema := resolvers.NewSchema(resolvers.Deps{Flights: a.Flights, Accounts: a.Accounts})
+	gql, err := newGraphQLServer(schema, cfg, a.log, a.Flights, authn)
+	if err != nil {
+		return err
+	}
+	a.Handler = routes(cfg, a.log, authn.middleware(gql), a.Store, a.identity.jwks)
+	return nil
 }
 
 // embeddedTable is the table name inside the embedded store.
@@ -145,7 +145,3 @@ func (a *App) Close() error {
 	a.closers = nil
 	return errors.Join(errs...)
 }
-
-// SeedAccounts creates the demo accounts when the local identity provider is in use (the
-// seed command; the embedded store seeds them at start).
-func (a *App) SeedAccounts(ctx context.Context) error { return a.identity.seedAccounts(ctx, a) }

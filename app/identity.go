@@ -59,13 +59,14 @@ func (a *App) openIdentity(ctx context.Context, cfg Config, opts Options) (*iden
 	return &identity{accounts: idp, verifier: v, jwks: idp.JWKSHandler(), local: idp}, nil
 }
 
-// seedAccounts creates the demo accounts (local identity provider only).
-func (id *identity) seedAccounts(ctx context.Context, a *App) error {
-	if id.local == nil {
+// SeedAccounts creates the demo accounts when the local identity provider is in use
+// (embedded mode at start, and the seed command); with Cognito it does nothing.
+func (a *App) SeedAccounts(ctx context.Context) error {
+	if a.identity.local == nil {
 		return nil
 	}
 	start := time.Now()
-	if err := id.local.Seed(ctx); err != nil {
+	if err := a.identity.local.Seed(ctx); err != nil {
 		return fmt.Errorf("seed demo accounts: %w", err)
 	}
 	a.log.Info("seeded demo accounts", "accounts", len(localidp.DemoAccounts), "took", time.Since(start).Round(time.Millisecond).String())
