@@ -28,6 +28,8 @@ const (
 	Conflict Code = "Conflict"
 	// SoldOut: the resource (seats) is exhausted; retrying will not help.
 	SoldOut Code = "SoldOut"
+	// PaymentDeclined: the card processor refused the payment; another card may work.
+	PaymentDeclined Code = "PaymentDeclined"
 	// Unavailable: a dependency is down or throttling; retry later.
 	Unavailable Code = "Unavailable"
 	// Internal: a bug or an unexpected failure. Its message is never shown to clients.
