@@ -121,3 +121,34 @@ var accountKeys = struct {
 	RefreshPK: func(hash string) string { return refreshTokenPrefix + hash },
 	RefreshSK: refreshTokenSK,
 }
+
+// Key prefixes of the simulated card processor's charges (package cardsim).
+const (
+	chargePrefix            = "CHARGE#"
+	chargeSK                = "CHARGE"
+	chargeIdempotencyPrefix = "CHARGE_IDEMPOTENCY#"
+	chargeIdempotencySK     = "CHARGE_IDEMPOTENCY"
+	entityCharge            = "Charge"
+	entityChargeIdempotency = "ChargeIdempotency"
+)
+
+// chargeKeys are the key formats of the simulated card processor's items:
+//
+//	charge             PK CHARGE#<charge id>                SK CHARGE
+//	idempotency record PK CHARGE_IDEMPOTENCY#<hex SHA-256>  SK CHARGE_IDEMPOTENCY  (TTL expiresAt)
+//
+// A charge is read and changed only by its id (the paymentToken), so it needs no index.
+// The idempotency record of an authorisation is put with the charge in one transaction
+// and names it; its key is the hash of the client's idempotency key, so arbitrary key text
+// never reaches a storage key, and the table's TTL deletes it after the idempotency window.
+var chargeKeys = struct {
+	PK            func(id string) string
+	SK            string
+	IdempotencyPK func(hash string) string
+	IdempotencySK string
+}{
+	PK:            func(id string) string { return chargePrefix + id },
+	SK:            chargeSK,
+	IdempotencyPK: func(hash string) string { return chargeIdempotencyPrefix + hash },
+	IdempotencySK: chargeIdempotencySK,
+}

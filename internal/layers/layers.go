@@ -28,7 +28,7 @@ type Rule struct {
 
 // infrastructure are the packages that are not domain packages: edges, adapters, wiring.
 var infrastructure = []string{
-	"app", "auth", "cdk", "cognito", "dynamo", "graph", "internal", "loaders", "localidp", "playground",
+	"app", "auth", "cardsim", "cdk", "cognito", "dynamo", "graph", "internal", "loaders", "localidp", "playground",
 	"resolvers", "scalars",
 }
 
