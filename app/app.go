@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/skygraph/skygraph/account"
+	"github.com/skygraph/skygraph/cardsim"
 	"github.com/skygraph/skygraph/demo"
 	"github.com/skygraph/skygraph/dynamo"
 	"github.com/skygraph/skygraph/dynamo/embedded"
 	"github.com/skygraph/skygraph/flight"
+	"github.com/skygraph/skygraph/payment"
 	"github.com/skygraph/skygraph/resolvers"
 )
 
@@ -27,6 +29,8 @@ type App struct {
 	Flights *flight.Service
 	// Accounts is the account service (sign-up, sign-in, groups).
 	Accounts *account.Service
+	// Payments is the payment service over the simulated card processor.
+	Payments *payment.Service
 
 	identity *identity
 	closers  []func() error
@@ -82,6 +86,13 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 		return err
 	}
 	a.Accounts = account.NewService(a.identity.accounts)
+	// The card network cannot run here: the simulated processor stands behind the same
+	// port a Stripe adapter would implement.
+	processor, err := cardsim.New(a.Store.Charges(), cardsim.Config{})
+	if err != nil {
+		return err
+	}
+	a.Payments = payment.NewService(processor)
 
 	if cfg.Embedded() {
 		if err := dynamo.CreateTable(ctx, api, table); err != nil {
@@ -105,7 +116,7 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 		apiKeys[i] = []byte(k)
 	}
 	authn := &authenticator{verifier: a.identity.verifier, apiKeys: apiKeys, log: a.log}
-	schema := resolvers.NewSchema(resolvers.Deps{Flights: a.Flights, Accounts: a.Accounts})
+	schema := resolvers.NewSchema(resolvers.Deps{Flights: a.Flights, Accounts: a.Accounts, Payments: a.Payments})
 	gql, err := newGraphQLServer(schema, cfg, a.log, a.Flights, authn)
 	if err != nil {
 		return err

@@ -130,6 +130,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	all := []string{"admin", "anonymous", "customerA", "customerB", "restaurantOwner"}
 	adminOnly := []string{"admin"}
+	signedIn := []string{"admin", "customerA", "customerB", "restaurantOwner"}
 	want := map[string][]string{
 		"Query.getFlight":              all,
 		"Query.listFlights":            all,
@@ -143,6 +144,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"Mutation.refreshSession":      all,
 		"Mutation.addUserToGroup":      adminOnly,
 		"Mutation.removeUserFromGroup": adminOnly,
+		"Mutation.authorizePayment":    signedIn,
 	}
 	schema := resolvers.NewSchema(resolvers.Deps{}).Schema()
 	got := map[string][]string{}

@@ -25,6 +25,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Mutation() MutationResolver
+	PaymentAuthorization() PaymentAuthorizationResolver
 	Query() QueryResolver
 }
 
@@ -68,6 +69,7 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AddUserToGroup      func(childComplexity int, userID string, group string) int
+		AuthorizePayment    func(childComplexity int, amount int, currency string, cardToken string, idempotencyKey *string) int
 		ConfirmSignUp       func(childComplexity int, email string, code *string) int
 		CreateFlight        func(childComplexity int, input flight.CreateInput, condition *flight.Filter) int
 		DeleteFlight        func(childComplexity int, input model.DeleteFlightInput, condition *flight.Filter) int
@@ -76,6 +78,15 @@ type ComplexityRoot struct {
 		SignIn              func(childComplexity int, email string, password string) int
 		SignUp              func(childComplexity int, email string, password string, name string) int
 		UpdateFlight        func(childComplexity int, input flight.UpdateInput, condition *flight.Filter) int
+	}
+
+	PaymentAuthorization struct {
+		Amount    func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		Currency  func(childComplexity int) int
+		Customer  func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Status    func(childComplexity int) int
 	}
 
 	Query struct {
@@ -268,6 +279,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddUserToGroup(childComplexity, args["userId"].(string), args["group"].(string)), true
+	case "Mutation.authorizePayment":
+		if e.ComplexityRoot.Mutation.AuthorizePayment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_authorizePayment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AuthorizePayment(childComplexity, args["amount"].(int), args["currency"].(string), args["cardToken"].(string), args["idempotencyKey"].(*string)), true
 	case "Mutation.confirmSignUp":
 		if e.ComplexityRoot.Mutation.ConfirmSignUp == nil {
 			break
@@ -356,6 +378,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateFlight(childComplexity, args["input"].(flight.UpdateInput), args["condition"].(*flight.Filter)), true
+
+	case "PaymentAuthorization.amount":
+		if e.ComplexityRoot.PaymentAuthorization.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentAuthorization.Amount(childComplexity), true
+	case "PaymentAuthorization.createdAt":
+		if e.ComplexityRoot.PaymentAuthorization.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentAuthorization.CreatedAt(childComplexity), true
+	case "PaymentAuthorization.currency":
+		if e.ComplexityRoot.PaymentAuthorization.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentAuthorization.Currency(childComplexity), true
+	case "PaymentAuthorization.customer":
+		if e.ComplexityRoot.PaymentAuthorization.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentAuthorization.Customer(childComplexity), true
+	case "PaymentAuthorization.paymentToken":
+		if e.ComplexityRoot.PaymentAuthorization.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentAuthorization.ID(childComplexity), true
+	case "PaymentAuthorization.status":
+		if e.ComplexityRoot.PaymentAuthorization.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentAuthorization.Status(childComplexity), true
 
 	case "Query.getFlight":
 		if e.ComplexityRoot.Query.GetFlight == nil {
@@ -864,6 +923,34 @@ input ModelStringKeyConditionInput {
   beginsWith: String
 }
 `, BuiltIn: false},
+	{Name: "../schema/payment.graphqls", Input: `# Card payments: the hold a client places before processBooking, as the sample's payment
+# API did (Stripe's authorize-then-capture). Amounts are minor units (cents): a flight's
+# ticketPrice × 100.
+
+"A card authorization (a hold). paymentToken is what processBooking takes; only its customer (or Admin) can see it."
+type PaymentAuthorization @auth(rules: [{allow: owner, ownerField: "customer"}, {allow: groups, groups: ["Admin"]}]) {
+  "The charge id (ch_…)."
+  paymentToken: ID!
+  "Minor units of currency."
+  amount: Int!
+  currency: String!
+  "AUTHORIZED, CAPTURED, REFUNDED, VOIDED or DECLINED."
+  status: String!
+  "The customer's id (Cognito sub)."
+  customer: String!
+  createdAt: AWSDateTime!
+}
+
+extend type Mutation {
+  """
+  Authorizes amount (minor units) on a card token (test tokens: tok_visa succeeds,
+  tok_chargeDeclined is declined; see README). idempotencyKey makes retries return the first
+  authorization instead of placing another hold.
+  """
+  authorizePayment(amount: Int!, currency: String!, cardToken: String!, idempotencyKey: String): PaymentAuthorization
+    @aws_cognito_user_pools
+}
+`, BuiltIn: false},
 	{Name: "../schema/scalars.graphqls", Input: `# The AWS AppSync scalars. AppSync defines these nine and allows no others, so an AppSync
 # frontend may send any of them; each is parsed with AppSync's rules (package scalars).
 scalar AWSDate
@@ -949,6 +1036,24 @@ func (ec *executionContext) childFields_ModelFlightConnection(ctx context.Contex
 		return ec.fieldContext_ModelFlightConnection_nextToken(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ModelFlightConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PaymentAuthorization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "paymentToken":
+		return ec.fieldContext_PaymentAuthorization_paymentToken(ctx, field)
+	case "amount":
+		return ec.fieldContext_PaymentAuthorization_amount(ctx, field)
+	case "currency":
+		return ec.fieldContext_PaymentAuthorization_currency(ctx, field)
+	case "status":
+		return ec.fieldContext_PaymentAuthorization_status(ctx, field)
+	case "customer":
+		return ec.fieldContext_PaymentAuthorization_customer(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_PaymentAuthorization_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PaymentAuthorization", field.Name)
 }
 
 func (ec *executionContext) childFields_SignUpResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -14,24 +14,27 @@ import (
 	"github.com/skygraph/skygraph/filter"
 	"github.com/skygraph/skygraph/flight"
 	"github.com/skygraph/skygraph/graph"
+	"github.com/skygraph/skygraph/payment"
 )
 
 // Deps are the services the resolvers call.
 type Deps struct {
 	Flights  *flight.Service
 	Accounts *account.Service
+	Payments *payment.Service
 }
 
 // Resolver is the root resolver: dependency injection for the generated executor.
 type Resolver struct {
 	flights  *flight.Service
 	accounts *account.Service
+	payments *payment.Service
 }
 
 // NewSchema builds the executable schema with its resolvers and directives. The server
 // and the tests both use it, so tests exercise exactly what runs in production.
 func NewSchema(d Deps) graphql.ExecutableSchema {
-	c := graph.Config{Resolvers: &Resolver{flights: d.Flights, accounts: d.Accounts}}
+	c := graph.Config{Resolvers: &Resolver{flights: d.Flights, accounts: d.Accounts, payments: d.Payments}}
 	c.Complexity.Query.ListFlights = func(child int, _ *flight.Filter, limit *int, _ *string) int {
 		return pageCost(child, limit)
 	}
