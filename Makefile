@@ -5,7 +5,7 @@
 GO      ?= go
 GOTEST  ?= $(GO) test -race -count=1 -timeout 25m
 
-.PHONY: test check-generate vet unit run lint generate deps
+.PHONY: test check-generate vet unit run lint generate deps lambda
 
 ## test: generated code is current, vet, then every test against the embedded store AND DynamoDB Local.
 test: deps check-generate vet
@@ -45,3 +45,7 @@ run:
 ## lint: golangci-lint v2.6.2 with .golangci.yml.
 lint:
 	bash scripts/lint.sh
+
+## lambda: the Lambda bootstrap (linux/arm64, static) for provided.al2023; the CDK app packages build/lambda/.
+lambda:
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' -o build/lambda/bootstrap .

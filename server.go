@@ -60,6 +60,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 	}
 	switch cmd {
 	case "serve":
+		// On AWS Lambda (its runtime always sets AWS_LAMBDA_RUNTIME_API for a bootstrap) the
+		// same App answers invocations instead of a port: see lambda.go.
+		if getenv("AWS_LAMBDA_RUNTIME_API") != "" {
+			return runLambda(ctx, cfg, log)
+		}
 		return serve(ctx, cfg, log, h)
 	case "init-table", "seed":
 		if cfg.Embedded() {
