@@ -5,16 +5,20 @@
 GO      ?= go
 GOTEST  ?= $(GO) test -race -count=1 -timeout 25m
 
-.PHONY: test check-generate vet unit run lint generate deps lambda
+.PHONY: test check-generate vet unit run lint generate deps lambda cdk-test
 
-## test: generated code is current, vet, then every test against the embedded store AND DynamoDB Local.
+## test: generated code is current, vet, every test against the embedded store AND DynamoDB Local
+## (and cognito-local), then the CDK app: assertion tests and an offline synth of both flavours.
 test: deps check-generate vet
 	bash scripts/with-services.sh env GOPROXY=off GOFLAGS=-mod=readonly $(GOTEST) ./...
+	$(MAKE) cdk-test
 
 ## deps: download modules while the network is reachable (tests run offline in a namespace).
 deps:
 	$(GO) mod download
 	$(GO) build ./...
+	cd cdk && $(GO) mod download
+	cd cdk && ( [ -d node_modules/aws-cdk ] || npm ci --no-audit --no-fund )
 
 ## generate: regenerate graph/ and the resolver stubs from schema/ and gqlgen.yml.
 generate:
@@ -49,3 +53,14 @@ lint:
 ## lambda: the Lambda bootstrap (linux/arm64, static) for provided.al2023; the CDK app packages build/lambda/.
 lambda:
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' -o build/lambda/bootstrap .
+
+CDK := cd cdk && CDK_DISABLE_CLI_TELEMETRY=true
+
+## cdk-test: the CDK app (its own module): gofmt, vet, assertion tests (cdk-nag included) and an
+## offline synth of both flavours with the real Lambda bootstrap.
+cdk-test: lambda
+	cd cdk && test -z "$$(gofmt -l *.go)"
+	cd cdk && GOPROXY=off $(GO) vet ./...
+	cd cdk && GOPROXY=off $(GO) test -count=1 ./...
+	$(CDK) npx cdk synth --no-version-reporting --no-notices -q
+	$(CDK) npx cdk synth --no-version-reporting --no-notices -q -c flavour=fargate
