@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -68,13 +67,9 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 	if opts.API != nil {
 		api = opts.API(api)
 	}
-	secret := []byte(cfg.TokenSecret)
-	if len(secret) == 0 {
-		if !cfg.Embedded() {
-			a.log.Warn("SKYGRAPH_TOKEN_SECRET is not set: nextTokens will not survive a restart or work across instances")
-		}
-		secret = make([]byte, 32)
-		_, _ = rand.Read(secret)
+	secret, err := a.tokenSecret(ctx, cfg)
+	if err != nil {
+		return err
 	}
 	tokens, err := dynamo.NewTokenizer(secret)
 	if err != nil {

@@ -23,8 +23,13 @@ type Config struct {
 	// Region is the AWS region (AWS_REGION); the SDK's own resolution applies when empty.
 	Region string
 	// TokenSecret seals pagination tokens (SKYGRAPH_TOKEN_SECRET, at least 16 bytes). All
-	// instances of one API must share it; empty means a random secret per process.
+	// instances of one API must share it; empty means TokenSecretARN, or else a random
+	// secret per process.
 	TokenSecret string
+	// TokenSecretARN names a Secrets Manager secret holding the token secret
+	// (SKYGRAPH_TOKEN_SECRET_ARN; the CDK app's Lambda flavour sets it). It is read once at
+	// start; failing to read it fails the start.
+	TokenSecretARN string
 	// Introspection enables __schema/__type queries (SKYGRAPH_INTROSPECTION, default true).
 	Introspection bool
 	// Playground serves GraphiQL at / (SKYGRAPH_PLAYGROUND, default true).
@@ -93,6 +98,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		DynamoDBEndpoint: getenv("SKYGRAPH_DYNAMODB_ENDPOINT"),
 		Region:           getenv("AWS_REGION"),
 		TokenSecret:      getenv("SKYGRAPH_TOKEN_SECRET"),
+		TokenSecretARN:   getenv("SKYGRAPH_TOKEN_SECRET_ARN"),
 
 		CognitoUserPoolID:  getenv("SKYGRAPH_COGNITO_USER_POOL_ID"),
 		CognitoClientIDs:   list(getenv("SKYGRAPH_COGNITO_CLIENT_IDS")),
