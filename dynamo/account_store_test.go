@@ -3,15 +3,12 @@ package dynamo_test
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/require"
 
@@ -32,16 +29,7 @@ func newAccounts(t *testing.T, b dynamotest.Backend) accountFixture {
 	table := dynamotest.NewTable(t, c)
 	return accountFixture{
 		store: dynamo.NewStore(c, table, dynamotest.Tokenizer(t)).Accounts(),
-		scan: func() []map[string]any {
-			out, err := c.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
-			require.NoError(t, err)
-			var items []map[string]any
-			require.NoError(t, attributevalue.UnmarshalListOfMaps(out.Items, &items))
-			sort.Slice(items, func(i, j int) bool {
-				return fmt.Sprint(items[i]["PK"], items[i]["SK"]) < fmt.Sprint(items[j]["PK"], items[j]["SK"])
-			})
-			return items
-		},
+		scan:  func() []map[string]any { return dynamotest.Items(t, c, table) },
 	}
 }
 

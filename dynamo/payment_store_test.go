@@ -2,14 +2,9 @@ package dynamo_test
 
 import (
 	"context"
-	"fmt"
-	"sort"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/stretchr/testify/require"
 
 	"github.com/skygraph/skygraph/apperr"
@@ -30,16 +25,7 @@ func newCharges(t *testing.T, b dynamotest.Backend) chargeFixture {
 	table := dynamotest.NewTable(t, c)
 	return chargeFixture{
 		store: dynamo.NewStore(c, table, dynamotest.Tokenizer(t)).Charges(),
-		scan: func() []map[string]any {
-			out, err := c.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
-			require.NoError(t, err)
-			var items []map[string]any
-			require.NoError(t, attributevalue.UnmarshalListOfMaps(out.Items, &items))
-			sort.Slice(items, func(i, j int) bool {
-				return fmt.Sprint(items[i]["PK"], items[i]["SK"]) < fmt.Sprint(items[j]["PK"], items[j]["SK"])
-			})
-			return items
-		},
+		scan:  func() []map[string]any { return dynamotest.Items(t, c, table) },
 	}
 }
 

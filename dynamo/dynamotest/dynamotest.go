@@ -10,13 +10,16 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	miniserver "github.com/truora/minidyn/server"
 
@@ -129,4 +132,31 @@ func TableName(t testing.TB) string {
 		name = name[:200]
 	}
 	return strings.Trim(name, "_") + "-" + hex.EncodeToString(b)
+}
+
+// Items reads every item of table (a consistent Scan, sorted by PK then SK), for tests that
+// assert exactly what a write left behind. Tables in tests are small; paging is followed.
+func Items(t testing.TB, api *dynamodb.Client, table string) []map[string]any {
+	t.Helper()
+	var items []map[string]any
+	in := &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)}
+	for {
+		out, err := api.Scan(context.Background(), in)
+		if err != nil {
+			t.Fatalf("scan %s: %v", table, err)
+		}
+		var page []map[string]any
+		if err := attributevalue.UnmarshalListOfMaps(out.Items, &page); err != nil {
+			t.Fatalf("scan %s: %v", table, err)
+		}
+		items = append(items, page...)
+		if len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	sort.Slice(items, func(i, j int) bool {
+		return fmt.Sprint(items[i]["PK"], items[i]["SK"]) < fmt.Sprint(items[j]["PK"], items[j]["SK"])
+	})
+	return items
 }
