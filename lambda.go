@@ -40,11 +40,12 @@ import (
 	"github.com/skygraph/skygraph/jobs"
 )
 
-// lambdaJobs is the registry the scheduled rules run against. It starts empty: the jobs
+// backgroundJobs is the registry of background jobs: run by the scheduled rules on Lambda,
+// and every jobInterval by server mode (local, Fargate). It starts empty: the jobs
 // the CDK rules name (jobs.BookingRecovery, jobs.WaitlistNotifier) arrive with their own
 // issues and are registered here, built from a's services. Until then those rules fail
 // with errorType UnknownJob, on purpose (see jobs.ErrUnknownJob).
-func lambdaJobs(a *app.App) jobs.Registry {
+func backgroundJobs(a *app.App) jobs.Registry {
 	return jobs.Registry{}
 }
 
@@ -58,7 +59,7 @@ func runLambda(ctx context.Context, cfg app.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	h := newLambdaHandler(a.Handler, lambdaJobs(a), log)
+	h := newLambdaHandler(a.Handler, backgroundJobs(a), log)
 	go func() {
 		<-ctx.Done() // main's signal.NotifyContext: SIGTERM or SIGINT
 		log.Info("shutting down: closing the app", "signal", context.Cause(ctx).Error())

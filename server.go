@@ -141,6 +141,14 @@ func serve(ctx context.Context, cfg app.Config, log *slog.Logger, h *hooks) erro
 		h.listening(addr)
 	}
 
+	// Background jobs run here on a timer (on Lambda, EventBridge rules invoke them).
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
+		backgroundJobs(a).Every(ctx, jobInterval, log)
+	}()
+	defer func() { <-jobsDone }() // a run in progress finishes before the store closes
+
 	select {
 	case err := <-served:
 		return fmt.Errorf("serve: %w", err)
@@ -158,6 +166,10 @@ func serve(ctx context.Context, cfg app.Config, log *slog.Logger, h *hooks) erro
 	log.Info("stopped")
 	return nil
 }
+
+// jobInterval is how often server mode runs the background jobs: the CDK app's rules run
+// them every minute on Lambda.
+const jobInterval = time.Minute
 
 func storeName(cfg app.Config) string {
 	if cfg.Embedded() {
