@@ -23,12 +23,6 @@ const (
 	ModeAPIKey Mode = "API_KEY"
 )
 
-// The groups skygraph's rules name. Cognito pools must create them (the CDK app does).
-const (
-	GroupAdmin           = "Admin"
-	GroupRestaurantOwner = "RestaurantOwner"
-)
-
 // TokenUse is Cognito's token_use claim.
 type TokenUse string
 

@@ -47,9 +47,9 @@ func (r *mutationResolver) RefreshSession(ctx context.Context, refreshToken stri
 
 func (r *mutationResolver) AddUserToGroup(ctx context.Context, userID string, group string) (bool, error) {
 	// The directive admits only Admin; the service checks again (defence in depth).
-	return true, r.accounts.AddUserToGroup(ctx, auth.FromContext(ctx).InGroup(auth.GroupAdmin), userID, group)
+	return true, r.accounts.AddUserToGroup(ctx, auth.FromContext(ctx).InGroup(account.GroupAdmin), userID, group)
 }
 
 func (r *mutationResolver) RemoveUserFromGroup(ctx context.Context, userID string, group string) (bool, error) {
-	return true, r.accounts.RemoveUserFromGroup(ctx, auth.FromContext(ctx).InGroup(auth.GroupAdmin), userID, group)
+	return true, r.accounts.RemoveUserFromGroup(ctx, auth.FromContext(ctx).InGroup(account.GroupAdmin), userID, group)
 }
