@@ -1,0 +1,452 @@
+package booking
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/skygraph/skygraph/apperr"
+	"github.com/skygraph/skygraph/payment"
+)
+
+// CreateInput is what processBooking reads of the sample's CreateBookingInput. The
+// customer is never part of it: it comes from the caller's token.
+type CreateInput struct {
+	PaymentToken string
+	FlightID     string
+}
+
+// Process is processBooking: it books a seat on in.FlightID paid by the caller's charge
+// in.PaymentToken, and returns the booking as stored (CONFIRMED), or an error.
+//
+// The saga, each step persisted before the next:
+//
+//  1. Checks, before any seat is taken: the flight exists and has not departed, the charge
+//     is the caller's, AUTHORIZED, in the flight's currency and for at least its price.
+//  2. One transaction: a seat (seatCapacity − 1 if > 0), the booking UNCONFIRMED, the
+//     idempotency guard (customer, paymentToken) and a pending marker.
+//  3. Capture of exactly the price (ticketPrice × 100), idempotent on the booking id.
+//  4. One transaction: CONFIRMED + bookingReference, the loyalty entry (unique per
+//     booking), the loyalty total, the pending marker deleted.
+//
+// When the capture is refused or the confirmation cannot be written, it compensates:
+// CANCELLING is stored (so nothing can confirm any more), the payment refunded or its
+// hold released, then one transaction cancels the booking and releases the seat (never
+// above totalSeats). The error then says why, and the cancelled booking keeps it.
+//
+// A retry with the same paymentToken (also concurrent, also after a crash) returns the
+// same booking, carrying on whatever step the first call did not finish; it never takes a
+// second seat, captures twice or awards points twice. If an outcome stays unknown (the
+// processor or the store not answering), the error is Unavailable and the booking stays
+// UNCONFIRMED until a retry or the recovery sweep finishes it.
+func (s *Service) Process(ctx context.Context, c Caller, in CreateInput) (*Booking, error) {
+	if c.ID == "" {
+		return nil, apperr.New(apperr.Unauthorized, "sign in to book a flight")
+	}
+	if err := ValidateID("bookingOutboundFlightId", in.FlightID); err != nil {
+		return nil, err
+	}
+	if !payment.ValidChargeID(in.PaymentToken) {
+		return nil, apperr.New(apperr.BadRequest, "paymentToken: must be a paymentToken (ch_…) from authorizePayment")
+	}
+
+	// The flight and the charge are independent reads: one round trip.
+	var (
+		wg           sync.WaitGroup
+		fl           = make(chan error, 1)
+		ch           payment.Charge
+		chErr        error
+		flightResult = struct {
+			price    int64
+			currency string
+			seats    int
+			dep      string
+		}{}
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		ch, chErr = s.payments.Get(ctx, c.ID, in.PaymentToken)
+	}()
+	go func() {
+		f, err := s.flights.Get(ctx, in.FlightID)
+		if err == nil {
+			flightResult.price, flightResult.currency = int64(f.TicketPrice), f.TicketCurrency
+			flightResult.seats, flightResult.dep = f.SeatCapacity, f.DepartureDate
+		}
+		fl <- err
+	}()
+	flErr := <-fl
+	wg.Wait()
+	if chErr != nil {
+		return nil, chErr
+	}
+	if flErr != nil {
+		return nil, flErr
+	}
+
+	amount := flightResult.price * 100
+	b := &Booking{
+		Customer: c.ID, FlightID: in.FlightID, PaymentToken: in.PaymentToken,
+		Status: Unconfirmed, Stage: StageReserved,
+		Amount: amount, Currency: flightResult.currency, Points: flightResult.price,
+		Departure: flightResult.dep,
+	}
+	refusal := ch.CheckCapturable(amount, flightResult.currency)
+	switch {
+	case refusal == nil && flightResult.price == 0:
+		refusal = apperr.New(apperr.BadRequest, "flight %s has no ticket price and cannot be paid for", in.FlightID)
+	case refusal == nil && s.departed(b):
+		refusal = apperr.New(apperr.BadRequest, "flight %s has departed", in.FlightID)
+	case refusal == nil && flightResult.seats <= 0:
+		refusal = apperr.New(apperr.SoldOut, "flight %s is sold out", in.FlightID)
+	}
+	if refusal != nil {
+		// A used token, or a full flight, may be this very booking retried.
+		id, err := s.repo.ByPaymentToken(ctx, c.ID, in.PaymentToken)
+		switch {
+		case err == nil:
+			return s.resume(ctx, id, in)
+		case !apperr.Is(err, apperr.NotFound):
+			return nil, err
+		}
+		return nil, refusal
+	}
+
+	now := s.cfg.Now()
+	b.ID, b.CreatedAt, b.UpdatedAt, b.PendingSince, b.Version = s.cfg.NewID(), now, now, now, 1
+	if err := s.hook(ctx, b, StepReserve, Before); err != nil {
+		return nil, err
+	}
+	existing, err := s.repo.Reserve(ctx, b)
+	if unknown(err) {
+		// The transaction may have committed: if it did, this booking holds the guard.
+		if id, ferr := s.repo.ByPaymentToken(ctx, c.ID, in.PaymentToken); ferr == nil {
+			return s.resume(ctx, id, in)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if existing != "" {
+		return s.resume(ctx, existing, in)
+	}
+	if err := s.hook(ctx, b, StepReserve, After); err != nil {
+		return nil, err
+	}
+	return s.finish(ctx, b)
+}
+
+// resume answers a retried processBooking from the booking that holds its guard.
+func (s *Service) resume(ctx context.Context, id string, in CreateInput) (*Booking, error) {
+	b, err := s.repo.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if b.FlightID != in.FlightID {
+		return nil, apperr.New(apperr.Conflict, "paymentToken %s was already used for booking %s on another flight", in.PaymentToken, b.ID)
+	}
+	return s.finish(ctx, b)
+}
+
+// finish advances b and reports a booking the saga cancelled as the error that cancelled it.
+func (s *Service) finish(ctx context.Context, b *Booking) (*Booking, error) {
+	b, err := s.advance(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	if b.Status == Cancelled && b.FailureCode != "" {
+		return nil, apperr.New(b.FailureCode, "%s (booking %s was cancelled and its seat released)", b.FailureMessage, b.ID)
+	}
+	return b, nil
+}
+
+// advance carries b's saga on from its stored stage until it is DONE, or until an
+// outcome is unknown (then the error is Unavailable or Internal and b stays pending).
+func (s *Service) advance(ctx context.Context, b *Booking) (*Booking, error) {
+	for attempt := 0; ; attempt++ {
+		if attempt > s.cfg.Retries+2 {
+			return nil, apperr.New(apperr.Conflict, "booking %s keeps changing concurrently; retry", b.ID)
+		}
+		switch b.Stage {
+		case StageDone:
+			return b, nil
+		case StageCancelling:
+			return s.compensate(ctx, b)
+		}
+		if err := s.capture(ctx, b); err != nil {
+			if killed(err) || unknown(err) {
+				return nil, err
+			}
+			out, err := s.startCompensation(ctx, b, err)
+			if apperr.Is(err, apperr.Conflict) {
+				if b, err = s.repo.Get(ctx, b.ID); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			return out, err
+		}
+		out, err := s.confirm(ctx, b)
+		switch {
+		case err == nil:
+			return out, nil
+		case killed(err):
+			return nil, err
+		case apperr.Is(err, apperr.Conflict):
+			// Another process (a retry, the sweep, a cancel) moved the booking on: carry
+			// on from what is stored.
+			if b, err = s.repo.Get(ctx, b.ID); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		// The payment is captured but the booking cannot be confirmed: give the money back.
+		cause := apperr.Wrap(err, apperr.Unavailable, "the booking could not be confirmed and the payment was refunded; retry with a new paymentToken")
+		out, cerr := s.startCompensation(ctx, b, cause)
+		if apperr.Is(cerr, apperr.Conflict) {
+			if b, err = s.repo.Get(ctx, b.ID); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if cerr != nil {
+			// Neither confirmed nor compensating: the sweep will complete it (the money is
+			// captured, so it confirms).
+			return nil, apperr.Wrap(errors.Join(err, cerr), apperr.Unavailable,
+				"booking %s could not be confirmed yet; it will be completed or cancelled shortly", b.ID)
+		}
+		return out, nil
+	}
+}
+
+// capture takes the booking's price from its charge, idempotently on the booking id, and
+// retries an unknown outcome a few times.
+func (s *Service) capture(ctx context.Context, b *Booking) error {
+	if err := s.hook(ctx, b, StepCapture, Before); err != nil {
+		return err
+	}
+	err := s.retry(ctx, func() error {
+		_, err := s.payments.Capture(ctx, b.Customer, payment.CaptureInput{
+			ChargeID: b.PaymentToken, Amount: b.Amount, Currency: b.Currency, IdempotencyKey: captureKey(b.ID),
+		})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.hook(ctx, b, StepCapture, After)
+}
+
+// confirm writes the confirmation transaction. An unknown outcome is resolved by reading
+// the booking back before trying again.
+func (s *Service) confirm(ctx context.Context, b *Booking) (*Booking, error) {
+	if err := s.hook(ctx, b, StepConfirm, Before); err != nil {
+		return nil, err
+	}
+	ref := s.cfg.NewReference()
+	var out *Booking
+	err := s.retry(ctx, func() error {
+		var err error
+		out, err = s.repo.Confirm(ctx, b, ref, s.cfg.Now())
+		if unknown(err) {
+			if cur, gerr := s.repo.Get(ctx, b.ID); gerr == nil && cur.Version != b.Version {
+				return apperr.New(apperr.Conflict, "booking %s changed", b.ID) // committed, or moved by another process
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.hook(ctx, out, StepConfirm, After); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// startCompensation stores CANCELLING with the cause, then compensates.
+func (s *Service) startCompensation(ctx context.Context, b *Booking, cause error) (*Booking, error) {
+	code, msg := apperr.CodeOf(cause), "the booking failed"
+	var ae *apperr.Error
+	if errors.As(cause, &ae) && code != apperr.Internal {
+		msg = ae.Message
+	}
+	if code == apperr.Internal {
+		code = apperr.Unavailable
+	}
+	if err := s.hook(ctx, b, StepMarkCancelling, Before); err != nil {
+		return nil, err
+	}
+	marked, err := s.repo.MarkCancelling(ctx, b, code, msg, s.cfg.Now())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.hook(ctx, marked, StepMarkCancelling, After); err != nil {
+		return nil, err
+	}
+	return s.compensate(ctx, marked)
+}
+
+// compensate finishes a CANCELLING booking: refund (or release the hold), then cancel,
+// release the seat and revoke points in one transaction.
+func (s *Service) compensate(ctx context.Context, b *Booking) (*Booking, error) {
+	if err := s.hook(ctx, b, StepRefund, Before); err != nil {
+		return nil, err
+	}
+	err := s.retry(ctx, func() error {
+		_, err := s.payments.Refund(ctx, b.Customer, b.PaymentToken, refundKey(b.ID))
+		if apperr.Is(err, apperr.Conflict) || apperr.Is(err, apperr.NotFound) {
+			return nil // a declined or unknown charge: nothing was taken, nothing to give back
+		}
+		return err
+	})
+	if err != nil {
+		if killed(err) {
+			return nil, err
+		}
+		return nil, apperr.Wrap(err, apperr.Unavailable, "the refund for booking %s is pending and will be retried automatically", b.ID)
+	}
+	if err := s.hook(ctx, b, StepRefund, After); err != nil {
+		return nil, err
+	}
+	if err := s.hook(ctx, b, StepCancel, Before); err != nil {
+		return nil, err
+	}
+	for attempt := 0; ; attempt++ {
+		var out *Booking
+		err := s.retry(ctx, func() error {
+			var err error
+			out, err = s.repo.Cancel(ctx, b, s.cfg.Now())
+			return err
+		})
+		if apperr.Is(err, apperr.Conflict) && attempt < s.cfg.Retries {
+			cur, gerr := s.repo.Get(ctx, b.ID)
+			if gerr != nil {
+				return nil, gerr
+			}
+			if cur.Stage != StageCancelling {
+				return cur, nil // another process finished it
+			}
+			b = cur
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := s.hook(ctx, out, StepCancel, After); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+}
+
+// retry runs op again while its outcome is unknown, a bounded number of times with
+// exponential backoff. A killed saga is never retried.
+func (s *Service) retry(ctx context.Context, op func() error) error {
+	delay := s.cfg.Backoff
+	for i := 0; ; i++ {
+		err := op()
+		if err == nil || killed(err) || !unknown(err) || i >= s.cfg.Retries {
+			return err
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return apperr.Wrap(ctx.Err(), apperr.Unavailable, "request cancelled or timed out")
+		case <-t.C:
+		}
+		delay *= 2
+	}
+}
+
+// unknown reports an error whose outcome is unknown (see payment.Provider): the operation
+// may have taken effect.
+func unknown(err error) bool {
+	if err == nil || killed(err) {
+		return false
+	}
+	c := apperr.CodeOf(err)
+	return c == apperr.Unavailable || c == apperr.Internal
+}
+
+func captureKey(bookingID string) string { return "booking-capture-" + bookingID }
+func refundKey(bookingID string) string  { return "booking-refund-" + bookingID }
+
+// RecoveryReport is what one recovery sweep did.
+type RecoveryReport struct {
+	// Pending is the number of pending sagas seen; Taken those old enough to take over.
+	Pending, Taken int
+	// Confirmed and Cancelled count the sagas the sweep finished; Failed those it could not
+	// (they stay pending for the next sweep).
+	Confirmed, Cancelled, Failed int
+}
+
+// recoverBatch bounds one sweep; the next sweep takes the rest.
+const recoverBatch = 1000
+
+// Recover is the recovery sweep: it finishes every saga pending for longer than
+// Config.RecoverAfter (its process died, or an outcome stayed unknown), completing it
+// when the payment can be captured and compensating otherwise. It is idempotent and safe
+// to run concurrently with live requests and with other sweeps. Errors of single
+// bookings are joined; the others are still processed.
+func (s *Service) Recover(ctx context.Context) (RecoveryReport, error) {
+	pending, err := s.repo.Pending(ctx, recoverBatch)
+	if err != nil {
+		return RecoveryReport{}, err
+	}
+	rep := RecoveryReport{Pending: len(pending)}
+	cutoff := s.cfg.Now().Add(-s.cfg.RecoverAfter)
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, 8)
+	)
+	for _, p := range pending {
+		if p.Since.After(cutoff) {
+			continue
+		}
+		rep.Taken++
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(p Pending) {
+			defer func() { <-sem; wg.Done() }()
+			out, err := s.recoverOne(ctx, p.BookingID)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil:
+				rep.Failed++
+				errs = append(errs, err)
+			case out == nil:
+			case out.Status == Cancelled:
+				rep.Cancelled++
+			case out.Status == Confirmed:
+				rep.Confirmed++
+			}
+		}(p)
+	}
+	wg.Wait()
+	return rep, errors.Join(errs...)
+}
+
+func (s *Service) recoverOne(ctx context.Context, id string) (*Booking, error) {
+	b, err := s.repo.Get(ctx, id)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, s.repo.DeletePending(ctx, id) // a marker without a booking: nothing to do
+	}
+	if err != nil {
+		return nil, err
+	}
+	if b.Stage == StageDone {
+		return nil, s.repo.DeletePending(ctx, id)
+	}
+	out, err := s.advance(ctx, b)
+	if err != nil {
+		return nil, apperr.Wrap(err, apperr.CodeOf(err), "booking %s", id)
+	}
+	return out, nil
+}
