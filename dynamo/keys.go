@@ -1,6 +1,10 @@
 package dynamo
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash/fnv"
 	"strings"
 
 	"github.com/skygraph/skygraph/flight"
@@ -151,4 +155,104 @@ var chargeKeys = struct {
 	SK:            chargeSK,
 	IdempotencyPK: func(hash string) string { return chargeIdempotencyPrefix + hash },
 	IdempotencySK: chargeIdempotencySK,
+}
+
+// Key prefixes of the booking saga's items (package booking).
+const (
+	bookingPrefix        = "BOOKING#"
+	bookingSK            = "BOOKING"
+	customerPrefix       = "CUSTOMER#"
+	bookingStatusPrefix  = "BOOKING#"
+	bookingsGSI2PK       = "BOOKINGS"
+	bookingGuardPrefix   = "BOOKING_GUARD#"
+	bookingGuardSK       = "BOOKING_GUARD"
+	bookingPendingPrefix = "BOOKING_PENDING#"
+	// bookingPendingShards is how many partitions the pending markers are spread over.
+	bookingPendingShards   = 16
+	entityBooking          = "Booking"
+	entityBookingGuard     = "BookingGuard"
+	entityBookingPending   = "BookingPending"
+	loyaltyPrefix          = "LOYALTY#"
+	loyaltyTotalSK         = "TOTAL"
+	loyaltyEntryPrefix     = "ENTRY#"
+	entityLoyaltyTotal     = "LoyaltyTotal"
+	entityLoyaltyEntry     = "LoyaltyEntry"
+	bookingStatusSeparator = keySep
+)
+
+// bookingKeys are the key formats of the booking saga's items:
+//
+//	booking  PK BOOKING#<id>                     SK BOOKING
+//	         GSI1PK CUSTOMER#<customer>          GSI1SK BOOKING#<status>#<id>
+//	         GSI2PK BOOKINGS                     GSI2SK <id>
+//	guard    PK BOOKING_GUARD#<hex SHA-256>      SK BOOKING_GUARD     (holds the booking id)
+//	pending  PK BOOKING_PENDING#<shard 00..15>   SK <booking id>      (holds since)
+//
+// GSI1 is getBookingByStatus: one customer's bookings ordered by status, then by id (ids
+// are UUIDv7, so by age); a status key condition becomes a condition on the sort key
+// (booking_by_customer.go). GSI2 is an Admin's listBookings in id order; its keys never
+// change after the reservation, so status changes never write to its single partition.
+//
+// The guard makes (customer, paymentToken) unique, which is processBooking's idempotency
+// key: it is put in the reservation's transaction, conditional on not existing, and read
+// strongly consistently, so no index is involved. Its key is the hash of the pair (NUL
+// separated, so no two pairs collide), so arbitrary token text never reaches a key.
+//
+// A pending marker exists while a booking's saga is unfinished; the recovery sweep reads
+// them with one Query per shard. The shard is fnv32a(id) mod 16, so concurrent sagas do
+// not all write one partition, and the sweep needs no index or Scan.
+var bookingKeys = struct {
+	PK        func(id string) string
+	SK        string
+	GSI1PK    func(customer string) string
+	GSI1SK    func(status, id string) string
+	GSI2PK    string
+	GSI2SK    func(id string) string
+	GuardPK   func(customer, paymentToken string) string
+	GuardSK   string
+	PendingPK func(shard int) string
+	Shard     func(id string) int
+	PendingSK func(id string) string
+}{
+	PK:     func(id string) string { return bookingPrefix + id },
+	SK:     bookingSK,
+	GSI1PK: func(customer string) string { return customerPrefix + customer },
+	GSI1SK: func(status, id string) string {
+		return bookingStatusPrefix + status + bookingStatusSeparator + id
+	},
+	GSI2PK: bookingsGSI2PK,
+	GSI2SK: func(id string) string { return id },
+	GuardPK: func(customer, paymentToken string) string {
+		sum := sha256.Sum256([]byte(customer + "\x00" + paymentToken))
+		return bookingGuardPrefix + hex.EncodeToString(sum[:])
+	},
+	GuardSK:   bookingGuardSK,
+	PendingPK: func(shard int) string { return fmt.Sprintf("%s%02d", bookingPendingPrefix, shard) },
+	Shard: func(id string) int {
+		h := fnv.New32a()
+		_, _ = h.Write([]byte(id))
+		return int(h.Sum32() % bookingPendingShards)
+	},
+	PendingSK: func(id string) string { return id },
+}
+
+// loyaltyKeys are the key formats of the loyalty ledger:
+//
+//	total  PK LOYALTY#<customer>  SK TOTAL                (points)
+//	entry  PK LOYALTY#<customer>  SK ENTRY#<booking id>   (points, ACTIVE or REVOKED)
+//
+// Both live in the customer's partition: getLoyalty is one strongly consistent GetItem of
+// the total, and the history is one Query on the ENTRY# prefix, newest booking first
+// (booking ids are time-ordered UUIDv7). An entry is keyed by its booking, so the
+// confirmation's put, conditional on not existing, awards points at most once.
+var loyaltyKeys = struct {
+	PK          func(customer string) string
+	TotalSK     string
+	EntrySK     func(bookingID string) string
+	EntryPrefix string
+}{
+	PK:          func(customer string) string { return loyaltyPrefix + customer },
+	TotalSK:     loyaltyTotalSK,
+	EntrySK:     func(bookingID string) string { return loyaltyEntryPrefix + bookingID },
+	EntryPrefix: loyaltyEntryPrefix,
 }
