@@ -41,12 +41,13 @@ import (
 )
 
 // backgroundJobs is the registry of background jobs: run by the scheduled rules on Lambda,
-// and every jobInterval by server mode (local, Fargate). It starts empty: the jobs
-// the CDK rules name (jobs.BookingRecovery, jobs.WaitlistNotifier) arrive with their own
-// issues and are registered here, built from a's services. Until then those rules fail
-// with errorType UnknownJob, on purpose (see jobs.ErrUnknownJob).
+// and every jobInterval by server mode (local, Fargate). jobs.WaitlistNotifier arrives
+// with the waitlist issue; until it is registered its rule fails with errorType
+// UnknownJob, on purpose (see jobs.ErrUnknownJob).
 func backgroundJobs(a *app.App) jobs.Registry {
-	return jobs.Registry{}
+	return jobs.Registry{
+		jobs.BookingRecovery: a.RecoverBookings,
+	}
 }
 
 // runLambda serves Lambda invocations until the runtime loop ends. It does not return in

@@ -568,6 +568,11 @@ func TestLambdaBootstrapAgainstFakeRuntimeAPI(t *testing.T) {
 	require.Equal(t, "UnknownJob", lambdaErr.Type)
 	require.Contains(t, lambdaErr.Message, `unknown job "waitlist-notifier"`)
 
+	// 2b. The booking recovery sweep is registered: its scheduled event succeeds.
+	res = rt.invoke(t, `{"version": "0", "detail-type": "Scheduled Event", "source": "aws.events",
+		"detail": {"skygraph-job": "booking-recovery"}}`, 30*time.Second)
+	require.Equal(t, "response", res.kind, "%s", res.body)
+
 	// 3. SIGTERM (what Lambda sends before shutting the instance down) closes the App.
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	select {

@@ -9,11 +9,13 @@ import (
 	"time"
 
 	"github.com/skygraph/skygraph/account"
+	"github.com/skygraph/skygraph/booking"
 	"github.com/skygraph/skygraph/cardsim"
 	"github.com/skygraph/skygraph/demo"
 	"github.com/skygraph/skygraph/dynamo"
 	"github.com/skygraph/skygraph/dynamo/embedded"
 	"github.com/skygraph/skygraph/flight"
+	"github.com/skygraph/skygraph/loyalty"
 	"github.com/skygraph/skygraph/payment"
 	"github.com/skygraph/skygraph/resolvers"
 )
@@ -30,6 +32,10 @@ type App struct {
 	Accounts *account.Service
 	// Payments is the payment service over the simulated card processor.
 	Payments *payment.Service
+	// Bookings is the booking service: the processBooking saga and its recovery sweep.
+	Bookings *booking.Service
+	// Loyalty answers getLoyalty.
+	Loyalty *loyalty.Service
 
 	identity *identity
 	closers  []func() error
@@ -42,6 +48,11 @@ type Options struct {
 	API func(dynamo.API) dynamo.API
 	// Now replaces the clock of the services.
 	Now func() time.Time
+	// BookingHook injects faults into the booking saga (tests only; see booking.Hook).
+	BookingHook booking.Hook
+	// BookingRecoverAfter overrides how long a saga may be pending before the recovery
+	// sweep takes it over (tests; default booking.Config's).
+	BookingRecoverAfter time.Duration
 	// LocalBcryptCost lowers the local identity provider's password hashing cost (tests:
 	// bcrypt's minimum, so each test's seeded accounts cost milliseconds, not seconds).
 	LocalBcryptCost int
@@ -88,6 +99,10 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 		return err
 	}
 	a.Payments = payment.NewService(processor)
+	a.Bookings = booking.NewService(a.Store.Bookings(), a.Flights, a.Payments, booking.Config{
+		Now: opts.Now, Hook: opts.BookingHook, RecoverAfter: opts.BookingRecoverAfter,
+	})
+	a.Loyalty = loyalty.NewService(a.Store.Loyalty())
 
 	if cfg.Embedded() {
 		if err := dynamo.CreateTable(ctx, api, table); err != nil {
@@ -111,7 +126,9 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 		apiKeys[i] = []byte(k)
 	}
 	authn := &authenticator{verifier: a.identity.verifier, apiKeys: apiKeys, log: a.log}
-	schema := resolvers.NewSchema(resolvers.Deps{Flights: a.Flights, Accounts: a.Accounts, Payments: a.Payments})
+	schema := resolvers.NewSchema(resolvers.Deps{
+		Flights: a.Flights, Accounts: a.Accounts, Payments: a.Payments, Bookings: a.Bookings, Loyalty: a.Loyalty,
+	})
 	gql, err := newGraphQLServer(schema, cfg, a.log, a.Flights, authn)
 	if err != nil {
 		return err

@@ -70,6 +70,13 @@ func newEnv(t *testing.T, b dynamotest.Backend, mutate func(*app.Config)) *env {
 
 func newEnvTB(t testing.TB, b dynamotest.Backend, mutate ...func(*app.Config)) *env {
 	t.Helper()
+	return newEnvWith(t, b, app.Options{}, mutate...)
+}
+
+// newEnvWith is newEnvTB with options of the test's own (fault hooks, a clock, an API
+// wrapper, which then sits below the call counter).
+func newEnvWith(t testing.TB, b dynamotest.Backend, opts app.Options, mutate ...func(*app.Config)) *env {
+	t.Helper()
 	cfg, err := app.FromEnv(func(string) string { return "" })
 	require.NoError(t, err)
 	cfg.Table = dynamotest.NewTable(t, dynamotest.Client(t, b))
@@ -82,10 +89,16 @@ func newEnvTB(t testing.TB, b dynamotest.Backend, mutate ...func(*app.Config)) *
 	}
 	logs := &syncBuffer{}
 	e := &env{logs: logs, backend: b.Name}
-	a, err := app.New(context.Background(), cfg, slog.New(slog.NewJSONHandler(logs, nil)), app.Options{
-		API:             func(api dynamo.API) dynamo.API { e.calls = dynamotest.NewCounter(api); return e.calls },
-		LocalBcryptCost: bcrypt.MinCost,
-	})
+	inner := opts.API
+	opts.API = func(api dynamo.API) dynamo.API {
+		if inner != nil {
+			api = inner(api)
+		}
+		e.calls = dynamotest.NewCounter(api)
+		return e.calls
+	}
+	opts.LocalBcryptCost = bcrypt.MinCost
+	a, err := app.New(context.Background(), cfg, slog.New(slog.NewJSONHandler(logs, nil)), opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = a.Close() })
 	_, err = demo.Seed(context.Background(), a.Flights, time.Now(), seedDays)

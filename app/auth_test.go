@@ -145,6 +145,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"Mutation.addUserToGroup":      adminOnly,
 		"Mutation.removeUserFromGroup": adminOnly,
 		"Mutation.authorizePayment":    signedIn,
+		// Bookings: any signed-in user may book, and reads return only what the caller owns
+		// (Admin: everything); the service and the Booking type's owner rule both check it.
+		"Query.getBooking":         signedIn,
+		"Query.listBookings":       signedIn,
+		"Query.getBookingByStatus": signedIn,
+		"Mutation.processBooking":  signedIn,
+		"Mutation.checkIn":         signedIn,
+		"Mutation.cancelBooking":   signedIn,
+		"Query.getLoyalty":         signedIn,
 	}
 	schema := resolvers.NewSchema(resolvers.Deps{}).Schema()
 	got := map[string][]string{}

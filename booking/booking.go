@@ -12,7 +12,9 @@ package booking
 
 import (
 	"context"
+	"io"
 	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/skygraph/skygraph/apperr"
@@ -35,6 +37,19 @@ const (
 
 // Valid reports whether s is one of the statuses.
 func (s Status) Valid() bool { return s == Unconfirmed || s == Confirmed || s == Cancelled }
+
+// UnmarshalGQL lets gqlgen bind the BookingStatus enum to this type.
+func (s *Status) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok || !Status(str).Valid() {
+		return apperr.New(apperr.BadRequest, "invalid BookingStatus value %v", v)
+	}
+	*s = Status(str)
+	return nil
+}
+
+// MarshalGQL writes the enum value.
+func (s Status) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(s))) }
 
 // Stage is where the saga is, persisted on the booking so that any process (a retry, the
 // recovery sweep) can carry on from it.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/skygraph/skygraph/apperr"
+	"github.com/skygraph/skygraph/flight"
 	"github.com/skygraph/skygraph/payment"
 )
 
@@ -53,31 +54,15 @@ func (s *Service) Process(ctx context.Context, c Caller, in CreateInput) (*Booki
 
 	// The flight and the charge are independent reads: one round trip.
 	var (
-		wg           sync.WaitGroup
-		fl           = make(chan error, 1)
-		ch           payment.Charge
-		chErr        error
-		flightResult = struct {
-			price    int64
-			currency string
-			seats    int
-			dep      string
-		}{}
+		wg    sync.WaitGroup
+		fl    *flight.Flight
+		ch    payment.Charge
+		flErr error
+		chErr error
 	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		ch, chErr = s.payments.Get(ctx, c.ID, in.PaymentToken)
-	}()
-	go func() {
-		f, err := s.flights.Get(ctx, in.FlightID)
-		if err == nil {
-			flightResult.price, flightResult.currency = int64(f.TicketPrice), f.TicketCurrency
-			flightResult.seats, flightResult.dep = f.SeatCapacity, f.DepartureDate
-		}
-		fl <- err
-	}()
-	flErr := <-fl
+	wg.Add(2)
+	go func() { defer wg.Done(); ch, chErr = s.payments.Get(ctx, c.ID, in.PaymentToken) }()
+	go func() { defer wg.Done(); fl, flErr = s.flights.Get(ctx, in.FlightID) }()
 	wg.Wait()
 	if chErr != nil {
 		return nil, chErr
@@ -86,20 +71,23 @@ func (s *Service) Process(ctx context.Context, c Caller, in CreateInput) (*Booki
 		return nil, flErr
 	}
 
-	amount := flightResult.price * 100
+	price := int64(fl.TicketPrice)
+	amount := price * 100
 	b := &Booking{
 		Customer: c.ID, FlightID: in.FlightID, PaymentToken: in.PaymentToken,
 		Status: Unconfirmed, Stage: StageReserved,
-		Amount: amount, Currency: flightResult.currency, Points: flightResult.price,
-		Departure: flightResult.dep,
+		Amount: amount, Currency: fl.TicketCurrency, Points: price, Departure: fl.DepartureDate,
 	}
-	refusal := ch.CheckCapturable(amount, flightResult.currency)
+	var refusal error
 	switch {
-	case refusal == nil && flightResult.price == 0:
+	case price == 0:
 		refusal = apperr.New(apperr.BadRequest, "flight %s has no ticket price and cannot be paid for", in.FlightID)
-	case refusal == nil && s.departed(b):
+	case s.departed(b):
 		refusal = apperr.New(apperr.BadRequest, "flight %s has departed", in.FlightID)
-	case refusal == nil && flightResult.seats <= 0:
+	default:
+		refusal = ch.CheckCapturable(amount, fl.TicketCurrency)
+	}
+	if refusal == nil && fl.SeatCapacity <= 0 {
 		refusal = apperr.New(apperr.SoldOut, "flight %s is sold out", in.FlightID)
 	}
 	if refusal != nil {
@@ -176,8 +164,15 @@ func (s *Service) advance(ctx context.Context, b *Booking) (*Booking, error) {
 			return s.compensate(ctx, b)
 		}
 		if err := s.capture(ctx, b); err != nil {
-			if killed(err) || unknown(err) {
+			if killed(err) {
 				return nil, err
+			}
+			if unknown(err) {
+				if s.cfg.Now().Sub(b.CreatedAt) < s.cfg.GiveUpAfter {
+					return nil, apperr.Wrap(err, apperr.Unavailable,
+						"the payment for booking %s could not be confirmed yet; it will be completed or cancelled shortly", b.ID)
+				}
+				err = apperr.Wrap(err, apperr.Unavailable, "the payment could not be captured in time")
 			}
 			out, err := s.startCompensation(ctx, b, err)
 			if apperr.Is(err, apperr.Conflict) {
@@ -292,10 +287,10 @@ func (s *Service) startCompensation(ctx context.Context, b *Booking, cause error
 // compensate finishes a CANCELLING booking: refund (or release the hold), then cancel,
 // release the seat and revoke points in one transaction.
 func (s *Service) compensate(ctx context.Context, b *Booking) (*Booking, error) {
-	if err := s.hook(ctx, b, StepRefund, Before); err != nil {
-		return nil, err
-	}
 	err := s.retry(ctx, func() error {
+		if err := s.hook(ctx, b, StepRefund, Before); err != nil {
+			return err // a fault injected here is the refund's own failure
+		}
 		_, err := s.payments.Refund(ctx, b.Customer, b.PaymentToken, refundKey(b.ID))
 		if apperr.Is(err, apperr.Conflict) || apperr.Is(err, apperr.NotFound) {
 			return nil // a declined or unknown charge: nothing was taken, nothing to give back

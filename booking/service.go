@@ -51,7 +51,7 @@ const (
 	After  Phase = "after"
 )
 
-// ErrKilled, returned by a Hook, stops the saga on the spot as if the process had died:
+// ErrKilled stops the saga on the spot when a Hook returns it, as if the process had died:
 // nothing further is done or undone, and the caller gets an Unavailable error. The
 // recovery sweep must then finish the job.
 var ErrKilled = errors.New("booking: saga killed by a test hook")
@@ -76,6 +76,11 @@ type Config struct {
 	// or died by then). Taking over a live saga is safe, only wasteful: every step is
 	// idempotent and every write conditional.
 	RecoverAfter time.Duration
+	// GiveUpAfter is how long the saga keeps retrying a capture whose outcome stays
+	// unknown (the processor does not answer) before it compensates instead: the hold is
+	// released (or, had the capture happened after all, refunded) and the booking
+	// cancelled, so a seat is never held forever (default 1 hour).
+	GiveUpAfter time.Duration
 	// Retries bounds the in-request retries of a step whose outcome is unknown (default 3).
 	Retries int
 	// Backoff is the first retry delay, doubled each time (default 50 ms).
@@ -104,6 +109,9 @@ func NewService(repo Repository, flights Flights, payments Payments, cfg Config)
 	}
 	if cfg.RecoverAfter <= 0 {
 		cfg.RecoverAfter = time.Minute
+	}
+	if cfg.GiveUpAfter <= 0 {
+		cfg.GiveUpAfter = time.Hour
 	}
 	if cfg.Retries <= 0 {
 		cfg.Retries = 3

@@ -52,7 +52,10 @@ type Flight struct {
 
 // Limits on field values. They keep junk out of the catalog and bound item sizes.
 const (
-	MaxTicketPrice  = 1_000_000
+	// MaxTicketPrice (whole currency units) is what a booking can charge: the saga captures
+	// ticketPrice × 100 minor units, and payment.MaxAmount is 10 000 000 (a test in package
+	// booking keeps the two in step).
+	MaxTicketPrice  = 100_000
 	MaxTotalSeats   = 1_000
 	MaxFlightNumber = 9_999
 	maxTextLen      = 100

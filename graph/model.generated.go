@@ -561,6 +561,14 @@ func (ec *executionContext) marshalOModelAttributeTypes2ᚖgithubᚗcomᚋskygra
 	return v
 }
 
+func (ec *executionContext) unmarshalOModelBooleanInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐBooleanInput(ctx context.Context, v any) (*filter.BooleanInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputModelBooleanInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOModelIDInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx context.Context, v any) (*filter.StringInput, error) {
 	if v == nil {
 		return nil, nil
@@ -606,6 +614,14 @@ func (ec *executionContext) unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygrap
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputModelStringInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOModelStringKeyConditionInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐKeyStringInput(ctx context.Context, v any) (*filter.KeyStringInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputModelStringKeyConditionInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/skygraph/skygraph/booking"
 	"github.com/skygraph/skygraph/filter"
 	"github.com/skygraph/skygraph/flight"
 	"github.com/skygraph/skygraph/graph/model"
@@ -24,6 +25,9 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Booking() BookingResolver
+	Loyalty() LoyaltyResolver
+	LoyaltyEntry() LoyaltyEntryResolver
 	Mutation() MutationResolver
 	PaymentAuthorization() PaymentAuthorizationResolver
 	Query() QueryResolver
@@ -38,6 +42,20 @@ type ComplexityRoot struct {
 		ExpiresIn    func(childComplexity int) int
 		IDToken      func(childComplexity int) int
 		RefreshToken func(childComplexity int) int
+	}
+
+	Booking struct {
+		BookingReference func(childComplexity int) int
+		CheckedIn        func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		Customer         func(childComplexity int) int
+		FailureReason    func(childComplexity int) int
+		ID               func(childComplexity int) int
+		OutboundFlight   func(childComplexity int) int
+		Payment          func(childComplexity int) int
+		PaymentToken     func(childComplexity int) int
+		Status           func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
 	}
 
 	Flight struct {
@@ -62,6 +80,33 @@ type ComplexityRoot struct {
 		UpdatedAt            func(childComplexity int) int
 	}
 
+	Loyalty struct {
+		Customer        func(childComplexity int) int
+		History         func(childComplexity int, limit *int, nextToken *string) int
+		Level           func(childComplexity int) int
+		Points          func(childComplexity int) int
+		RemainingPoints func(childComplexity int) int
+	}
+
+	LoyaltyEntry struct {
+		BookingID func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		Customer  func(childComplexity int) int
+		Points    func(childComplexity int) int
+		Status    func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+	}
+
+	LoyaltyHistoryConnection struct {
+		Items     func(childComplexity int) int
+		NextToken func(childComplexity int) int
+	}
+
+	ModelBookingConnection struct {
+		Items     func(childComplexity int) int
+		NextToken func(childComplexity int) int
+	}
+
 	ModelFlightConnection struct {
 		Items     func(childComplexity int) int
 		NextToken func(childComplexity int) int
@@ -70,9 +115,12 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AddUserToGroup      func(childComplexity int, userID string, group string) int
 		AuthorizePayment    func(childComplexity int, amount int, currency string, cardToken string, idempotencyKey *string) int
+		CancelBooking       func(childComplexity int, id string) int
+		CheckIn             func(childComplexity int, bookingID string) int
 		ConfirmSignUp       func(childComplexity int, email string, code *string) int
 		CreateFlight        func(childComplexity int, input flight.CreateInput, condition *flight.Filter) int
 		DeleteFlight        func(childComplexity int, input model.DeleteFlightInput, condition *flight.Filter) int
+		ProcessBooking      func(childComplexity int, input model.CreateBookingInput) int
 		RefreshSession      func(childComplexity int, refreshToken string) int
 		RemoveUserFromGroup func(childComplexity int, userID string, group string) int
 		SignIn              func(childComplexity int, email string, password string) int
@@ -81,17 +129,25 @@ type ComplexityRoot struct {
 	}
 
 	PaymentAuthorization struct {
-		Amount    func(childComplexity int) int
-		CreatedAt func(childComplexity int) int
-		Currency  func(childComplexity int) int
-		Customer  func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Status    func(childComplexity int) int
+		Amount         func(childComplexity int) int
+		CapturedAmount func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		Currency       func(childComplexity int) int
+		Customer       func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Receipt        func(childComplexity int) int
+		RefundedAmount func(childComplexity int) int
+		Status         func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
 	}
 
 	Query struct {
+		GetBooking          func(childComplexity int, id string) int
+		GetBookingByStatus  func(childComplexity int, customer *string, status *filter.KeyStringInput, sortDirection *filter.SortDirection, filter *booking.Filter, limit *int, nextToken *string) int
 		GetFlight           func(childComplexity int, id string) int
 		GetFlightBySchedule func(childComplexity int, departureAirportCode *string, arrivalAirportCodeDepartureDate *flight.ScheduleCondition, sortDirection *filter.SortDirection, filter *flight.Filter, limit *int, nextToken *string) int
+		GetLoyalty          func(childComplexity int, customer *string) int
+		ListBookings        func(childComplexity int, filter *booking.Filter, limit *int, nextToken *string) int
 		ListFlights         func(childComplexity int, filter *flight.Filter, limit *int, nextToken *string) int
 	}
 
@@ -139,6 +195,73 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuthSession.RefreshToken(childComplexity), true
+
+	case "Booking.bookingReference":
+		if e.ComplexityRoot.Booking.BookingReference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Booking.BookingReference(childComplexity), true
+	case "Booking.checkedIn":
+		if e.ComplexityRoot.Booking.CheckedIn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Booking.CheckedIn(childComplexity), true
+	case "Booking.createdAt":
+		if e.ComplexityRoot.Booking.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Booking.CreatedAt(childComplexity), true
+	case "Booking.customer":
+		if e.ComplexityRoot.Booking.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Booking.Customer(childComplexity), true
+	case "Booking.failureReason":
+		if e.ComplexityRoot.Booking.FailureReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Booking.FailureReason(childComplexity), true
+	case "Booking.id":
+		if e.ComplexityRoot.Booking.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Booking.ID(childComplexity), true
+	case "Booking.outboundFlight":
+		if e.ComplexityRoot.Booking.OutboundFlight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Booking.OutboundFlight(childComplexity), true
+	case "Booking.payment":
+		if e.ComplexityRoot.Booking.Payment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Booking.Payment(childComplexity), true
+	case "Booking.paymentToken":
+		if e.ComplexityRoot.Booking.PaymentToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Booking.PaymentToken(childComplexity), true
+	case "Booking.status":
+		if e.ComplexityRoot.Booking.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Booking.Status(childComplexity), true
+	case "Booking.updatedAt":
+		if e.ComplexityRoot.Booking.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Booking.UpdatedAt(childComplexity), true
 
 	case "Flight.arrivalAirportCode":
 		if e.ComplexityRoot.Flight.ArrivalAirportCode == nil {
@@ -255,6 +378,105 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Flight.UpdatedAt(childComplexity), true
 
+	case "Loyalty.customer":
+		if e.ComplexityRoot.Loyalty.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Loyalty.Customer(childComplexity), true
+	case "Loyalty.history":
+		if e.ComplexityRoot.Loyalty.History == nil {
+			break
+		}
+
+		args, err := ec.field_Loyalty_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Loyalty.History(childComplexity, args["limit"].(*int), args["nextToken"].(*string)), true
+	case "Loyalty.level":
+		if e.ComplexityRoot.Loyalty.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Loyalty.Level(childComplexity), true
+	case "Loyalty.points":
+		if e.ComplexityRoot.Loyalty.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Loyalty.Points(childComplexity), true
+	case "Loyalty.remainingPoints":
+		if e.ComplexityRoot.Loyalty.RemainingPoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Loyalty.RemainingPoints(childComplexity), true
+
+	case "LoyaltyEntry.bookingId":
+		if e.ComplexityRoot.LoyaltyEntry.BookingID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoyaltyEntry.BookingID(childComplexity), true
+	case "LoyaltyEntry.createdAt":
+		if e.ComplexityRoot.LoyaltyEntry.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoyaltyEntry.CreatedAt(childComplexity), true
+	case "LoyaltyEntry.customer":
+		if e.ComplexityRoot.LoyaltyEntry.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoyaltyEntry.Customer(childComplexity), true
+	case "LoyaltyEntry.points":
+		if e.ComplexityRoot.LoyaltyEntry.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoyaltyEntry.Points(childComplexity), true
+	case "LoyaltyEntry.status":
+		if e.ComplexityRoot.LoyaltyEntry.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoyaltyEntry.Status(childComplexity), true
+	case "LoyaltyEntry.updatedAt":
+		if e.ComplexityRoot.LoyaltyEntry.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoyaltyEntry.UpdatedAt(childComplexity), true
+
+	case "LoyaltyHistoryConnection.items":
+		if e.ComplexityRoot.LoyaltyHistoryConnection.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoyaltyHistoryConnection.Items(childComplexity), true
+	case "LoyaltyHistoryConnection.nextToken":
+		if e.ComplexityRoot.LoyaltyHistoryConnection.NextToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoyaltyHistoryConnection.NextToken(childComplexity), true
+
+	case "ModelBookingConnection.items":
+		if e.ComplexityRoot.ModelBookingConnection.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelBookingConnection.Items(childComplexity), true
+	case "ModelBookingConnection.nextToken":
+		if e.ComplexityRoot.ModelBookingConnection.NextToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelBookingConnection.NextToken(childComplexity), true
+
 	case "ModelFlightConnection.items":
 		if e.ComplexityRoot.ModelFlightConnection.Items == nil {
 			break
@@ -290,6 +512,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AuthorizePayment(childComplexity, args["amount"].(int), args["currency"].(string), args["cardToken"].(string), args["idempotencyKey"].(*string)), true
+	case "Mutation.cancelBooking":
+		if e.ComplexityRoot.Mutation.CancelBooking == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelBooking_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelBooking(childComplexity, args["id"].(string)), true
+	case "Mutation.checkIn":
+		if e.ComplexityRoot.Mutation.CheckIn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_checkIn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CheckIn(childComplexity, args["bookingId"].(string)), true
 	case "Mutation.confirmSignUp":
 		if e.ComplexityRoot.Mutation.ConfirmSignUp == nil {
 			break
@@ -323,6 +567,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteFlight(childComplexity, args["input"].(model.DeleteFlightInput), args["condition"].(*flight.Filter)), true
+	case "Mutation.processBooking":
+		if e.ComplexityRoot.Mutation.ProcessBooking == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_processBooking_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ProcessBooking(childComplexity, args["input"].(model.CreateBookingInput)), true
 	case "Mutation.refreshSession":
 		if e.ComplexityRoot.Mutation.RefreshSession == nil {
 			break
@@ -385,6 +640,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PaymentAuthorization.Amount(childComplexity), true
+	case "PaymentAuthorization.capturedAmount":
+		if e.ComplexityRoot.PaymentAuthorization.CapturedAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentAuthorization.CapturedAmount(childComplexity), true
 	case "PaymentAuthorization.createdAt":
 		if e.ComplexityRoot.PaymentAuthorization.CreatedAt == nil {
 			break
@@ -409,13 +670,53 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PaymentAuthorization.ID(childComplexity), true
+	case "PaymentAuthorization.receipt":
+		if e.ComplexityRoot.PaymentAuthorization.Receipt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentAuthorization.Receipt(childComplexity), true
+	case "PaymentAuthorization.refundedAmount":
+		if e.ComplexityRoot.PaymentAuthorization.RefundedAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentAuthorization.RefundedAmount(childComplexity), true
 	case "PaymentAuthorization.status":
 		if e.ComplexityRoot.PaymentAuthorization.Status == nil {
 			break
 		}
 
 		return e.ComplexityRoot.PaymentAuthorization.Status(childComplexity), true
+	case "PaymentAuthorization.updatedAt":
+		if e.ComplexityRoot.PaymentAuthorization.UpdatedAt == nil {
+			break
+		}
 
+		return e.ComplexityRoot.PaymentAuthorization.UpdatedAt(childComplexity), true
+
+	case "Query.getBooking":
+		if e.ComplexityRoot.Query.GetBooking == nil {
+			break
+		}
+
+		args, err := ec.field_Query_getBooking_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.GetBooking(childComplexity, args["id"].(string)), true
+	case "Query.getBookingByStatus":
+		if e.ComplexityRoot.Query.GetBookingByStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Query_getBookingByStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.GetBookingByStatus(childComplexity, args["customer"].(*string), args["status"].(*filter.KeyStringInput), args["sortDirection"].(*filter.SortDirection), args["filter"].(*booking.Filter), args["limit"].(*int), args["nextToken"].(*string)), true
 	case "Query.getFlight":
 		if e.ComplexityRoot.Query.GetFlight == nil {
 			break
@@ -438,7 +739,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.GetFlightBySchedule(childComplexity, args["departureAirportCode"].(*string), args["arrivalAirportCodeDepartureDate"].(*flight.ScheduleCondition), args["sortDirection"].(*filter.SortDirection), args["filter"].(*flight.Filter), args["limit"].(*int), args["nextToken"].(*string)), true
+	case "Query.getLoyalty":
+		if e.ComplexityRoot.Query.GetLoyalty == nil {
+			break
+		}
 
+		args, err := ec.field_Query_getLoyalty_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.GetLoyalty(childComplexity, args["customer"].(*string)), true
+
+	case "Query.listBookings":
+		if e.ComplexityRoot.Query.ListBookings == nil {
+			break
+		}
+
+		args, err := ec.field_Query_listBookings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ListBookings(childComplexity, args["filter"].(*booking.Filter), args["limit"].(*int), args["nextToken"].(*string)), true
 	case "Query.listFlights":
 		if e.ComplexityRoot.Query.ListFlights == nil {
 			break
@@ -473,8 +796,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
 		ec.unmarshalInputAuthRule,
+		ec.unmarshalInputCreateBookingInput,
 		ec.unmarshalInputCreateFlightInput,
 		ec.unmarshalInputDeleteFlightInput,
+		ec.unmarshalInputModelBookingFilterInput,
+		ec.unmarshalInputModelBookingStatusInput,
 		ec.unmarshalInputModelBooleanInput,
 		ec.unmarshalInputModelFlightByDepartureScheduleCompositeKeyConditionInput,
 		ec.unmarshalInputModelFlightByDepartureScheduleCompositeKeyInput,
@@ -591,6 +917,114 @@ extend type Mutation {
   "userId is the user's sub or email."
   addUserToGroup(userId: ID!, group: String!): Boolean! @aws_cognito_user_pools(cognito_groups: ["Admin"])
   removeUserFromGroup(userId: ID!, group: String!): Boolean! @aws_cognito_user_pools(cognito_groups: ["Admin"])
+}
+`, BuiltIn: false},
+	{Name: "../schema/booking.graphqls", Input: `# Bookings, compatible with the AppSync airline-booking sample (Amplify @model Booking with
+# @key "ByCustomerStatus" and the processBooking mutation), so its frontend works unchanged.
+
+enum BookingStatus {
+  UNCONFIRMED
+  CONFIRMED
+  CANCELLED
+}
+
+"""
+A seat on a flight. Its customer may read it; Admin may read every booking. Bookings are
+created only by processBooking and changed only by checkIn and cancelBooking.
+"""
+type Booking @auth(rules: [{allow: owner, ownerField: "customer", operations: [read]}, {allow: groups, groups: ["Admin"]}]) {
+  id: ID!
+  status: BookingStatus!
+  outboundFlight: Flight!
+  "The charge id (ch_…) from authorizePayment that paid for the booking."
+  paymentToken: String!
+  checkedIn: Boolean
+  "The owner's user id (Cognito sub)."
+  customer: String
+  createdAt: AWSDateTime
+  updatedAt: AWSDateTime
+  "Six characters, set when the booking is confirmed."
+  bookingReference: String
+  "The payment as the card processor has it now (captured, refunded, …)."
+  payment: PaymentAuthorization
+  "Why the booking was cancelled, when it failed (e.g. the card was declined); null otherwise."
+  failureReason: String
+}
+
+type ModelBookingConnection @aws_cognito_user_pools {
+  items: [Booking!]!
+  "Opaque, tamper-evident cursor for the next page; null on the last page."
+  nextToken: String
+}
+
+input ModelBookingStatusInput {
+  eq: BookingStatus
+  ne: BookingStatus
+}
+
+input ModelBookingFilterInput {
+  id: ModelIDInput
+  status: ModelBookingStatusInput
+  paymentToken: ModelStringInput
+  checkedIn: ModelBooleanInput
+  customer: ModelStringInput
+  createdAt: ModelStringInput
+  bookingReference: ModelStringInput
+  and: [ModelBookingFilterInput]
+  or: [ModelBookingFilterInput]
+  not: ModelBookingFilterInput
+}
+
+"""
+The sample's hand-written CreateBookingInput. processBooking reads only paymentToken and
+bookingOutboundFlightId; the customer always comes from the caller's token, and the other
+fields are accepted for compatibility and ignored.
+"""
+input CreateBookingInput {
+  id: ID
+  status: BookingStatus
+  paymentToken: String!
+  checkedIn: Boolean
+  customer: String
+  bookingOutboundFlightId: ID!
+}
+
+extend type Query {
+  "A booking by id; null when it does not exist or is another customer's (unless Admin)."
+  getBooking(id: ID!): Booking @aws_cognito_user_pools
+  "Admin: every booking, oldest first. Others: their own bookings. Paginated: limit 1..1000 (default 100)."
+  listBookings(filter: ModelBookingFilterInput, limit: Int, nextToken: String): ModelBookingConnection
+    @aws_cognito_user_pools
+  """
+  A customer's bookings by status (the ByCustomerStatus index), oldest first unless
+  sortDirection is DESC. customer defaults to the caller; another customer's only for Admin.
+  """
+  getBookingByStatus(
+    customer: String
+    status: ModelStringKeyConditionInput
+    sortDirection: ModelSortDirection
+    filter: ModelBookingFilterInput
+    limit: Int
+    nextToken: String
+  ): ModelBookingConnection @aws_cognito_user_pools
+}
+
+extend type Mutation {
+  """
+  Books a seat on bookingOutboundFlightId, paid by paymentToken (authorizePayment for the
+  flight's ticketPrice × 100 in its currency). Synchronous: returns the CONFIRMED booking,
+  or an error (SoldOut, PaymentDeclined, …) after any reserved seat was released and any
+  captured payment refunded. Retrying with the same paymentToken returns the same booking
+  and never charges twice.
+  """
+  processBooking(input: CreateBookingInput!): Booking @aws_cognito_user_pools
+  "Checks in to a confirmed booking before departure (its customer or Admin)."
+  checkIn(bookingId: ID!): Booking @aws_cognito_user_pools
+  """
+  Cancels a booking: its customer before departure, Admin at any time. The payment is
+  refunded, the seat released and the loyalty points revoked. Idempotent.
+  """
+  cancelBooking(id: ID!): Booking @aws_cognito_user_pools
 }
 `, BuiltIn: false},
 	{Name: "../schema/directives.graphqls", Input: `# Authorization directives, with AppSync's and Amplify's semantics, enforced at execution
@@ -831,6 +1265,45 @@ type Mutation {
     @aws_cognito_user_pools(cognito_groups: ["Admin"])
 }
 `, BuiltIn: false},
+	{Name: "../schema/loyalty.graphqls", Input: `# Loyalty points, as the sample's Loyalty service answers them (getLoyalty), plus the
+# ledger behind the total.
+
+"""
+A customer's loyalty standing: one point per whole currency unit of every confirmed
+booking. level is bronze (< 50 000 points), silver (< 100 000) or gold.
+"""
+type Loyalty @auth(rules: [{allow: owner, ownerField: "customer"}, {allow: groups, groups: ["Admin"]}]) {
+  points: Int
+  "bronze, silver or gold."
+  level: String
+  "Points to the next level; 0 for gold."
+  remainingPoints: Int
+  "The customer's user id (Cognito sub)."
+  customer: String
+  "The ledger, newest first: one entry per confirmed booking (REVOKED once it is cancelled)."
+  history(limit: Int, nextToken: String): LoyaltyHistoryConnection
+}
+
+type LoyaltyEntry @auth(rules: [{allow: owner, ownerField: "customer"}, {allow: groups, groups: ["Admin"]}]) {
+  bookingId: ID!
+  points: Int!
+  "ACTIVE or REVOKED."
+  status: String!
+  customer: String!
+  createdAt: AWSDateTime!
+  updatedAt: AWSDateTime!
+}
+
+type LoyaltyHistoryConnection @aws_cognito_user_pools {
+  items: [LoyaltyEntry!]!
+  nextToken: String
+}
+
+extend type Query {
+  "The caller's loyalty; another customer's (customer) only for Admin."
+  getLoyalty(customer: String): Loyalty @aws_cognito_user_pools
+}
+`, BuiltIn: false},
 	{Name: "../schema/model.graphqls", Input: `# Amplify's generated helper types, with Amplify's exact names: frontends declare these
 # names in their operation variables, so renaming one breaks them.
 
@@ -936,9 +1409,16 @@ type PaymentAuthorization @auth(rules: [{allow: owner, ownerField: "customer"}, 
   currency: String!
   "AUTHORIZED, CAPTURED, REFUNDED, VOIDED or DECLINED."
   status: String!
+  "What was captured (minor units); 0 until the booking is confirmed."
+  capturedAmount: Int!
+  "What was given back (minor units) when the booking failed or was cancelled."
+  refundedAmount: Int!
+  "The customer's receipt (a URL), once captured."
+  receipt: String
   "The customer's id (Cognito sub)."
   customer: String!
   createdAt: AWSDateTime!
+  updatedAt: AWSDateTime!
 }
 
 extend type Mutation {
@@ -982,6 +1462,34 @@ func (ec *executionContext) childFields_AuthSession(ctx context.Context, field g
 		return ec.fieldContext_AuthSession_expiresIn(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuthSession", field.Name)
+}
+
+func (ec *executionContext) childFields_Booking(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Booking_id(ctx, field)
+	case "status":
+		return ec.fieldContext_Booking_status(ctx, field)
+	case "outboundFlight":
+		return ec.fieldContext_Booking_outboundFlight(ctx, field)
+	case "paymentToken":
+		return ec.fieldContext_Booking_paymentToken(ctx, field)
+	case "checkedIn":
+		return ec.fieldContext_Booking_checkedIn(ctx, field)
+	case "customer":
+		return ec.fieldContext_Booking_customer(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Booking_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Booking_updatedAt(ctx, field)
+	case "bookingReference":
+		return ec.fieldContext_Booking_bookingReference(ctx, field)
+	case "payment":
+		return ec.fieldContext_Booking_payment(ctx, field)
+	case "failureReason":
+		return ec.fieldContext_Booking_failureReason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Booking", field.Name)
 }
 
 func (ec *executionContext) childFields_Flight(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1028,6 +1536,60 @@ func (ec *executionContext) childFields_Flight(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Flight", field.Name)
 }
 
+func (ec *executionContext) childFields_Loyalty(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "points":
+		return ec.fieldContext_Loyalty_points(ctx, field)
+	case "level":
+		return ec.fieldContext_Loyalty_level(ctx, field)
+	case "remainingPoints":
+		return ec.fieldContext_Loyalty_remainingPoints(ctx, field)
+	case "customer":
+		return ec.fieldContext_Loyalty_customer(ctx, field)
+	case "history":
+		return ec.fieldContext_Loyalty_history(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Loyalty", field.Name)
+}
+
+func (ec *executionContext) childFields_LoyaltyEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "bookingId":
+		return ec.fieldContext_LoyaltyEntry_bookingId(ctx, field)
+	case "points":
+		return ec.fieldContext_LoyaltyEntry_points(ctx, field)
+	case "status":
+		return ec.fieldContext_LoyaltyEntry_status(ctx, field)
+	case "customer":
+		return ec.fieldContext_LoyaltyEntry_customer(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_LoyaltyEntry_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_LoyaltyEntry_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LoyaltyEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_LoyaltyHistoryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "items":
+		return ec.fieldContext_LoyaltyHistoryConnection_items(ctx, field)
+	case "nextToken":
+		return ec.fieldContext_LoyaltyHistoryConnection_nextToken(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LoyaltyHistoryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ModelBookingConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "items":
+		return ec.fieldContext_ModelBookingConnection_items(ctx, field)
+	case "nextToken":
+		return ec.fieldContext_ModelBookingConnection_nextToken(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ModelBookingConnection", field.Name)
+}
+
 func (ec *executionContext) childFields_ModelFlightConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "items":
@@ -1048,10 +1610,18 @@ func (ec *executionContext) childFields_PaymentAuthorization(ctx context.Context
 		return ec.fieldContext_PaymentAuthorization_currency(ctx, field)
 	case "status":
 		return ec.fieldContext_PaymentAuthorization_status(ctx, field)
+	case "capturedAmount":
+		return ec.fieldContext_PaymentAuthorization_capturedAmount(ctx, field)
+	case "refundedAmount":
+		return ec.fieldContext_PaymentAuthorization_refundedAmount(ctx, field)
+	case "receipt":
+		return ec.fieldContext_PaymentAuthorization_receipt(ctx, field)
 	case "customer":
 		return ec.fieldContext_PaymentAuthorization_customer(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_PaymentAuthorization_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_PaymentAuthorization_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PaymentAuthorization", field.Name)
 }

@@ -53,4 +53,16 @@ func (ec *executionContext) marshalNAWSDateTime2timeᚐTime(ctx context.Context,
 	return res
 }
 
+func (ec *executionContext) unmarshalOAWSDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+	res, err := scalars.UnmarshalAWSDateTime(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAWSDateTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := scalars.MarshalAWSDateTime(v)
+	return res
+}
+
 // endregion ***************************** type.gotpl *****************************

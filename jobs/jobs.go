@@ -30,9 +30,10 @@ import (
 // The job names the CDK app's EventBridge rules send as {"skygraph-job": NAME}. They are
 // constants so a registration and the rule cannot drift apart by a typo.
 const (
-	// BookingRecovery sweeps bookings left pending by an interrupted payment.
+	// BookingRecovery finishes booking sagas left pending by a crashed process or an
+	// unanswered payment processor (booking.Service.Recover).
 	BookingRecovery = "booking-recovery"
-	// WaitlistNotifier tells waitlisted customers that seats became free.
+	// WaitlistNotifier tells customers on a restaurant waitlist that their table is ready.
 	WaitlistNotifier = "waitlist-notifier"
 )
 

@@ -1,6 +1,11 @@
 package resolvers
 
 import (
+	"context"
+
+	"github.com/skygraph/skygraph/account"
+	"github.com/skygraph/skygraph/auth"
+	"github.com/skygraph/skygraph/booking"
 	"github.com/skygraph/skygraph/flight"
 	"github.com/skygraph/skygraph/graph/model"
 )
@@ -16,4 +21,27 @@ func connection(p flight.Page) *model.ModelFlightConnection {
 		c.NextToken = &p.NextToken
 	}
 	return c
+}
+
+// bookingConnection renders a page of bookings as ModelBookingConnection.
+func bookingConnection(p booking.Page) *model.ModelBookingConnection {
+	c := &model.ModelBookingConnection{Items: p.Items, NextToken: nonEmpty(p.NextToken)}
+	if c.Items == nil {
+		c.Items = []*booking.Booking{}
+	}
+	return c
+}
+
+// nonEmpty maps "" to null, as an unset attribute reads in AppSync.
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// caller is the signed-in user as the booking service sees it.
+func caller(ctx context.Context) booking.Caller {
+	p := auth.FromContext(ctx)
+	return booking.Caller{ID: p.Sub, Admin: p.InGroup(account.GroupAdmin)}
 }

@@ -34,6 +34,14 @@ func (r *paymentAuthorizationResolver) Status(ctx context.Context, obj *payment.
 	return string(obj.Status), nil
 }
 
+func (r *paymentAuthorizationResolver) CapturedAmount(ctx context.Context, obj *payment.Charge) (int, error) {
+	return int(obj.CapturedAmount), nil
+}
+
+func (r *paymentAuthorizationResolver) RefundedAmount(ctx context.Context, obj *payment.Charge) (int, error) {
+	return int(obj.RefundedAmount), nil
+}
+
 func (r *Resolver) PaymentAuthorization() graph.PaymentAuthorizationResolver {
 	return &paymentAuthorizationResolver{r}
 }

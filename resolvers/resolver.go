@@ -11,9 +11,11 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/skygraph/skygraph/account"
+	"github.com/skygraph/skygraph/booking"
 	"github.com/skygraph/skygraph/filter"
 	"github.com/skygraph/skygraph/flight"
 	"github.com/skygraph/skygraph/graph"
+	"github.com/skygraph/skygraph/loyalty"
 	"github.com/skygraph/skygraph/payment"
 )
 
@@ -22,6 +24,8 @@ type Deps struct {
 	Flights  *flight.Service
 	Accounts *account.Service
 	Payments *payment.Service
+	Bookings *booking.Service
+	Loyalty  *loyalty.Service
 }
 
 // Resolver is the root resolver: dependency injection for the generated executor.
@@ -29,17 +33,29 @@ type Resolver struct {
 	flights  *flight.Service
 	accounts *account.Service
 	payments *payment.Service
+	bookings *booking.Service
+	loyalty  *loyalty.Service
 }
 
 // NewSchema builds the executable schema with its resolvers and directives. The server
 // and the tests both use it, so tests exercise exactly what runs in production.
 func NewSchema(d Deps) graphql.ExecutableSchema {
-	c := graph.Config{Resolvers: &Resolver{flights: d.Flights, accounts: d.Accounts, payments: d.Payments}}
+	c := graph.Config{Resolvers: &Resolver{
+		flights: d.Flights, accounts: d.Accounts, payments: d.Payments, bookings: d.Bookings, loyalty: d.Loyalty,
+	}}
 	c.Complexity.Query.ListFlights = func(child int, _ *flight.Filter, limit *int, _ *string) int {
 		return pageCost(child, limit)
 	}
 	c.Complexity.Query.GetFlightBySchedule = func(child int, _ *string, _ *flight.ScheduleCondition,
 		_ *filter.SortDirection, _ *flight.Filter, limit *int, _ *string,
+	) int {
+		return pageCost(child, limit)
+	}
+	c.Complexity.Query.ListBookings = func(child int, _ *booking.Filter, limit *int, _ *string) int {
+		return pageCost(child, limit)
+	}
+	c.Complexity.Query.GetBookingByStatus = func(child int, _ *string, _ *filter.KeyStringInput,
+		_ *filter.SortDirection, _ *booking.Filter, limit *int, _ *string,
 	) int {
 		return pageCost(child, limit)
 	}

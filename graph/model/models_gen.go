@@ -8,7 +8,9 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/skygraph/skygraph/booking"
 	"github.com/skygraph/skygraph/flight"
+	"github.com/skygraph/skygraph/loyalty"
 )
 
 type AuthRule struct {
@@ -27,8 +29,31 @@ type AuthRule struct {
 	Operations []*ModelOperation `json:"operations,omitempty"`
 }
 
+// The sample's hand-written CreateBookingInput. processBooking reads only paymentToken and
+// bookingOutboundFlightId; the customer always comes from the caller's token, and the other
+// fields are accepted for compatibility and ignored.
+type CreateBookingInput struct {
+	ID                      *string         `json:"id,omitempty"`
+	Status                  *booking.Status `json:"status,omitempty"`
+	PaymentToken            string          `json:"paymentToken"`
+	CheckedIn               *bool           `json:"checkedIn,omitempty"`
+	Customer                *string         `json:"customer,omitempty"`
+	BookingOutboundFlightID string          `json:"bookingOutboundFlightId"`
+}
+
 type DeleteFlightInput struct {
 	ID string `json:"id"`
+}
+
+type LoyaltyHistoryConnection struct {
+	Items     []*loyalty.Entry `json:"items"`
+	NextToken *string          `json:"nextToken,omitempty"`
+}
+
+type ModelBookingConnection struct {
+	Items []*booking.Booking `json:"items"`
+	// Opaque, tamper-evident cursor for the next page; null on the last page.
+	NextToken *string `json:"nextToken,omitempty"`
 }
 
 type ModelFlightConnection struct {
