@@ -1,8 +1,14 @@
 package app_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/99designs/gqlgen/client"
@@ -99,6 +105,88 @@ func BenchmarkAuthOverhead(b *testing.B) {
 				var resp map[string]any
 				e.client.MustPost(q, &resp, c.opts...)
 			}
+		})
+	}
+}
+
+// BenchmarkProcessBooking is processBooking end to end through the GraphQL handler (auth,
+// gqlgen, the saga: reads, reserve, capture, confirm with loyalty) under concurrency
+// (b.RunParallel, 4 requests in flight per GOMAXPROCS). Each op is one booking with its own
+// authorization; the customers, holds and flights (at most 1000 seats each, so bookings
+// rotate over several) are made before the timer starts. It reports bookings/s and
+// ddb-calls/op (DynamoDB calls per booking). Run on both stores with:
+//
+//	bash scripts/with-services.sh go test -run '^$' -bench ProcessBooking -benchtime 2s ./app
+func BenchmarkProcessBooking(b *testing.B) {
+	const (
+		price = 120
+		// customers are reused across holds; consecutive bookings (those in flight together)
+		// belong to different customers, so their loyalty totals do not contend.
+		customers = 64
+		// perFlight keeps every flight below its 1000 seats with room to spare.
+		perFlight = 500
+	)
+	doc := `mutation($in: CreateBookingInput!) { processBooking(input: $in) { id status bookingReference } }`
+	for _, e := range benchEnvs(b) {
+		cs := newLoadCustomers(b, e, "bench", customers)
+		flightNo := 0
+		b.Run(e.backend, func(b *testing.B) {
+			nFlights := b.N/perFlight + 1
+			flights := make([]string, nFlights)
+			for i := range flights {
+				flightNo++
+				flights[i] = newLoadFlight(b, e, 1000, price, flightNo).ID
+			}
+			subs := make([]string, b.N)
+			for i := range subs {
+				subs[i] = cs[i%customers].sub
+			}
+			tokens := loadAuthorize(b, e, subs, price*100, "EUR")
+			bodies := make([][]byte, b.N)
+			for i := range bodies {
+				body, err := json.Marshal(map[string]any{"query": doc, "variables": loadBookingVars(tokens[i], flights[i%nFlights])})
+				if err != nil {
+					b.Fatal(err)
+				}
+				bodies[i] = body
+			}
+			var (
+				next     atomic.Int64
+				failed   atomic.Int64
+				firstErr sync.Once
+			)
+			b.SetParallelism(4)
+			e.calls.Reset()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := next.Add(1) - 1
+					req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(bodies[i]))
+					req.Header.Set("Content-Type", "application/json")
+					req.Header.Set("Authorization", cs[int(i)%customers].token)
+					rec := httptest.NewRecorder()
+					e.app.Handler.ServeHTTP(rec, req)
+					var out struct {
+						Data   struct{ ProcessBooking *struct{ ID, Status string } }
+						Errors []loadGQLError
+					}
+					err := json.Unmarshal(rec.Body.Bytes(), &out)
+					if err == nil && (rec.Code != http.StatusOK || len(out.Errors) > 0 ||
+						out.Data.ProcessBooking == nil || out.Data.ProcessBooking.Status != "CONFIRMED") {
+						err = fmt.Errorf("HTTP %d: %s", rec.Code, rec.Body.String())
+					}
+					if err != nil {
+						failed.Add(1)
+						firstErr.Do(func() { b.Errorf("booking %d: %v", i, err) })
+					}
+				}
+			})
+			b.StopTimer()
+			if n := failed.Load(); n > 0 {
+				b.Fatalf("%d of %d bookings failed", n, b.N)
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "bookings/s")
+			reportCalls(b, e)
 		})
 	}
 }
