@@ -157,15 +157,7 @@ func (s *Service) Get(ctx context.Context, c Caller, id string) (*Booking, error
 func notFound(id string) error { return apperr.New(apperr.NotFound, "booking %s not found", id) }
 
 // NormalizeLimit applies the default and bounds of a page size.
-func NormalizeLimit(limit *int) (int, error) {
-	if limit == nil {
-		return DefaultLimit, nil
-	}
-	if *limit < 1 || *limit > MaxLimit {
-		return 0, apperr.New(apperr.BadRequest, "limit: must be between 1 and %d", MaxLimit)
-	}
-	return *limit, nil
-}
+func NormalizeLimit(limit *int) (int, error) { return filter.Limit(limit, DefaultLimit, MaxLimit) }
 
 // ByCustomer is getBookingByStatus: customer defaults to the caller; another customer's
 // bookings only for an Admin.

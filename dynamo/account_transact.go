@@ -5,10 +5,7 @@ import (
 	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
-	"github.com/skygraph/skygraph/apperr"
 )
 
 // transactAttempts bounds the retries of a transaction that collided with another
@@ -16,30 +13,10 @@ import (
 // email): the retry then sees the winner's writes and fails its condition, or succeeds.
 const transactAttempts = 6
 
-// transact runs a TransactWriteItems, retrying collisions with concurrent transactions.
-// failed lists the indexes of the items whose condition failed (nil on success); a
-// collision that outlasts the retries is a Conflict.
+// transact runs a TransactWriteItems, retrying collisions with concurrent transactions
+// (see transactRetrying) up to transactAttempts times.
 func (s *Store) transact(ctx context.Context, op string, items []types.TransactWriteItem) (failed []int, err error) {
-	in := &dynamodb.TransactWriteItemsInput{TransactItems: items}
-	for attempt := 0; ; attempt++ {
-		_, err := s.api.TransactWriteItems(ctx, in)
-		if err == nil {
-			return nil, nil
-		}
-		failed, conflict := cancellation(err)
-		switch {
-		case len(failed) > 0:
-			return failed, nil
-		case conflict && attempt+1 < transactAttempts:
-			if err := sleep(ctx, backoff(attempt)); err != nil {
-				return nil, storeError(op, err)
-			}
-		case conflict:
-			return nil, apperr.Wrap(err, apperr.Conflict, "a concurrent change got in the way, retry")
-		default:
-			return nil, storeError(op, err)
-		}
-	}
+	return s.transactRetrying(ctx, op, items, retryPolicy{attempts: transactAttempts, base: backoffBase, cap: backoffCap})
 }
 
 // cancellation classifies a failed transaction: the indexes of items whose condition

@@ -300,5 +300,17 @@ func (b *Budget) Enter(depth int) error {
 	return nil
 }
 
+// Limit applies a page size's default and rejects sizes outside 1..max, so a client
+// learns its mistake instead of getting a silently different page size.
+func Limit(limit *int, def, max int) (int, error) {
+	if limit == nil {
+		return def, nil
+	}
+	if *limit < 1 || *limit > max {
+		return 0, apperr.New(apperr.BadRequest, "limit: must be between 1 and %d", max)
+	}
+	return *limit, nil
+}
+
 // Field names a field inside a filter for error messages, e.g. "filter.and[1].seatCapacity".
 func Field(path, name string) string { return fmt.Sprintf("%s.%s", path, name) }

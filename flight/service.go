@@ -149,15 +149,7 @@ func (s *Service) GetMany(ctx context.Context, ids []string) (map[string]*Flight
 
 // NormalizeLimit applies the default and rejects limits outside 1..MaxLimit, so a client
 // learns its mistake instead of getting a silently different page size.
-func NormalizeLimit(limit *int) (int, error) {
-	if limit == nil {
-		return DefaultLimit, nil
-	}
-	if *limit < 1 || *limit > MaxLimit {
-		return 0, apperr.New(apperr.BadRequest, "limit: must be between 1 and %d", MaxLimit)
-	}
-	return *limit, nil
-}
+func NormalizeLimit(limit *int) (int, error) { return filter.Limit(limit, DefaultLimit, MaxLimit) }
 
 // List returns a page of all flights in departure order.
 func (s *Service) List(ctx context.Context, f *Filter, limit *int, nextToken *string) (Page, error) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/skygraph/skygraph/apperr"
+	"github.com/skygraph/skygraph/filter"
 )
 
 // Level is a loyalty tier. The values are lower case, as the sample's Loyalty API returns
@@ -145,12 +146,9 @@ func (s *Service) Get(ctx context.Context, c Caller, customer string) (Loyalty, 
 // History returns a page of the customer's ledger. The caller must already have been
 // allowed to see the customer's loyalty (Get, or Customer).
 func (s *Service) History(ctx context.Context, customer string, limit *int, nextToken *string) (Page, error) {
-	n := DefaultLimit
-	if limit != nil {
-		if *limit < 1 || *limit > MaxLimit {
-			return Page{}, apperr.New(apperr.BadRequest, "limit: must be between 1 and %d", MaxLimit)
-		}
-		n = *limit
+	n, err := filter.Limit(limit, DefaultLimit, MaxLimit)
+	if err != nil {
+		return Page{}, err
 	}
 	tok := ""
 	if nextToken != nil {
