@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skygraph/skygraph/app"
+	"github.com/skygraph/skygraph/booking"
 	"github.com/skygraph/skygraph/cardsim"
 	"github.com/skygraph/skygraph/dynamo/dynamotest"
 	"github.com/skygraph/skygraph/payment"
@@ -200,4 +201,20 @@ func TestLoyaltyTiersThroughBookings(t *testing.T) {
 		require.Nil(t, out["errors"], "%v", out)
 		level(step.pts, step.lvl, step.remaining)
 	}
+}
+
+// TestClientDisconnectDoesNotAbandonTheSaga: a request whose client has gone away (its
+// context cancelled) still finishes the booking, instead of leaving it half-done for the
+// recovery sweep.
+func TestClientDisconnectDoesNotAbandonTheSaga(t *testing.T) {
+	e := embeddedEnv(t, nil)
+	c := newCustomer(t, e)
+	f := newFlight(t, e, 2, 75, 10)
+	tok := authorize(t, e, c, f, cardsim.TokenVisa)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	b, err := e.app.Bookings.Process(ctx, booking.Caller{ID: c.sub}, booking.CreateInput{PaymentToken: tok, FlightID: f.ID})
+	require.NoError(t, err)
+	require.Equal(t, booking.Confirmed, b.Status)
+	require.Equal(t, payment.StatusCaptured, chargeStatus(t, e, c, tok))
 }

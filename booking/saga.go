@@ -42,6 +42,8 @@ type CreateInput struct {
 // processor or the store not answering), the error is Unavailable and the booking stays
 // UNCONFIRMED until a retry or the recovery sweep finishes it.
 func (s *Service) Process(ctx context.Context, c Caller, in CreateInput) (*Booking, error) {
+	ctx, cancel := detach(ctx)
+	defer cancel()
 	if c.ID == "" {
 		return nil, apperr.New(apperr.Unauthorized, "sign in to book a flight")
 	}
@@ -124,6 +126,16 @@ func (s *Service) Process(ctx context.Context, c Caller, in CreateInput) (*Booki
 		return nil, err
 	}
 	return s.finish(ctx, b)
+}
+
+// SagaTimeout bounds one request's run of the saga, under AppSync's 30 s request limit.
+const SagaTimeout = 25 * time.Second
+
+// detach runs a saga on its own deadline: a client that disconnects (or a request
+// deadline that is too short) must not abandon a booking halfway, which would leave it
+// to the recovery sweep for a minute. Values (request id, loaders) are kept.
+func detach(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), SagaTimeout)
 }
 
 // resume answers a retried processBooking from the booking that holds its guard.

@@ -239,6 +239,8 @@ func (s *Service) departed(b *Booking) bool {
 // released and any points revoked, in the saga's compensation order. Cancelling a
 // cancelled booking returns it unchanged.
 func (s *Service) Cancel(ctx context.Context, c Caller, id string) (*Booking, error) {
+	ctx, cancel := detach(ctx)
+	defer cancel()
 	for attempt := 0; ; attempt++ {
 		b, err := s.Get(ctx, c, id)
 		if err != nil {
