@@ -229,6 +229,10 @@ func TestCreateUpdateDeleteFlight(t *testing.T) {
 		client.Var("key", map[string]any{"eq": map[string]any{"arrivalAirportCode": "MAD", "departureDate": "2031-03-01T09:30+0000"}}))
 	require.Len(t, resp.GetFlightBySchedule.Items, 1)
 
+	// Seats are sold (seatCapacity 7 of 10): the flight of a booking cannot be deleted.
+	_, out = e.raw(t, `mutation { deleteFlight(input: {id: "test-flight-1"}) { id } }`, nil, "Authorization", tok)
+	require.Contains(t, requireCode(t, out, "Conflict")["message"], "seats sold")
+	e.client.MustPost(`mutation { updateFlight(input: {id: "test-flight-1", seatCapacity: 10}) { seatCapacity } }`, &upd, as)
 	var del struct{ DeleteFlight struct{ ID string } }
 	e.client.MustPost(`mutation { deleteFlight(input: {id: "test-flight-1"}) { id } }`, &del, as)
 	require.Equal(t, "test-flight-1", del.DeleteFlight.ID)

@@ -2,6 +2,7 @@ package booking_test
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,6 +58,7 @@ func TestStatusKeyConditions(t *testing.T) {
 		"no operator":      {},
 		"reversed between": {Between: []*string{ptr("Z"), ptr("A")}},
 		"short between":    {Between: []*string{ptr("A")}},
+		"huge operand":     {Le: ptr(strings.Repeat("C", 33))},
 	} {
 		_, err := booking.StatusRange(k)
 		require.Equal(t, apperr.BadRequest, apperr.CodeOf(err), name)

@@ -138,6 +138,11 @@ func StatusRange(k *filter.KeyStringInput) (KeyRange, error) {
 	if k == nil {
 		return KeyRange{}, nil
 	}
+	for _, v := range append([]*string{k.Eq, k.Le, k.Lt, k.Ge, k.Gt, k.BeginsWith}, k.Between...) {
+		if v != nil && len(*v) > maxStatusOperand {
+			return KeyRange{}, apperr.New(apperr.BadRequest, "status: a key condition value is at most %d characters", maxStatusOperand)
+		}
+	}
 	switch {
 	case k.Eq != nil:
 		return KeyRange{Op: KeyEq, A: *k.Eq}, nil
@@ -159,6 +164,9 @@ func StatusRange(k *filter.KeyStringInput) (KeyRange, error) {
 		return KeyRange{Op: KeyBetween, A: lo, B: hi}, nil
 	}
 }
+
+// maxStatusOperand bounds a status key condition's values: statuses are short words.
+const maxStatusOperand = 32
 
 // KeyOp is a sort-key operator on the status.
 type KeyOp int

@@ -53,8 +53,9 @@ type ScheduleQuery struct {
 //     concurrent seat change: when next keeps prev's seats-left relation (SeatCapacity
 //     shifted by the TotalSeats change) it applies the shift atomically to the stored
 //     SeatCapacity and returns BadRequest if that would drop below zero.
-//   - Delete removes the flight if its Version still equals prev.Version (else Conflict;
-//     NotFound if it is gone).
+//   - Delete removes the flight if its Version still equals prev.Version and no seat is
+//     sold (SeatCapacity = TotalSeats), atomically with concurrent bookings; else Conflict
+//     (NotFound if it is gone). A booking never loses its flight.
 //   - List and Search return pages of at most Limit items that match Filter, in
 //     departure order (Search: by arrival code then departure date, reversed when
 //     Descending), full unless the data is exhausted, and a NextToken that resumes

@@ -59,8 +59,14 @@ func NewSchema(d Deps) graphql.ExecutableSchema {
 	) int {
 		return pageCost(child, limit)
 	}
+	// Booking.payment asks the card processor once per booking (it has no batch read):
+	// weigh it so that a large page of bookings with their payments is refused up front.
+	c.Complexity.Booking.Payment = func(child int) int { return paymentCost + child }
 	return graph.NewExecutableSchema(c)
 }
+
+// paymentCost is the complexity of one call to the card processor.
+const paymentCost = 10
 
 // pageCost is a connection's complexity: its selection once per item it may return, so
 // the limit multiplies what a client can make the server read (OWASP amount limiting).

@@ -454,6 +454,13 @@ func Run(t *testing.T, newFixture func(t *testing.T) Fixture) {
 		reserve(t, fx, b)
 		cur, err := fx.Flights.Get(ctx, f.ID)
 		require.NoError(t, err)
+		// A flight with seats sold cannot be deleted; an Admin who resets its seats first can.
+		require.Equal(t, apperr.Conflict, apperr.CodeOf(fx.Flights.Delete(ctx, cur)))
+		reset := *cur
+		reset.SeatCapacity = reset.TotalSeats
+		require.NoError(t, fx.Flights.Update(ctx, cur, &reset))
+		cur, err = fx.Flights.Get(ctx, f.ID)
+		require.NoError(t, err)
 		require.NoError(t, fx.Flights.Delete(ctx, cur))
 
 		cancelled := cancel(t, fx, b, at(1), at(2))

@@ -164,6 +164,16 @@ func RunRepositoryContract(t *testing.T, newRepo func(t *testing.T) flight.Repos
 		require.Equal(t, apperr.NotFound, apperr.CodeOf(r.Delete(ctx, f)))
 	})
 
+	t.Run("DeleteRefusedWhileSeatsAreSold", func(t *testing.T) {
+		r := newRepo(t)
+		f := Make("f1", "LGW", "MAD", 0)
+		f.SeatCapacity = f.TotalSeats - 1 // one seat booked
+		require.NoError(t, r.Create(ctx, f))
+		require.Equal(t, apperr.Conflict, apperr.CodeOf(r.Delete(ctx, f)))
+		_, err := r.Get(ctx, "f1")
+		require.NoError(t, err, "the flight of a booking must stay")
+	})
+
 	t.Run("ListPagesInDepartureOrder", func(t *testing.T) {
 		r := newRepo(t)
 		var want []string
