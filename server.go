@@ -6,6 +6,7 @@
 //	skygraph              serve (default)
 //	skygraph init-table   create the configured table (SKYGRAPH_TABLE) and exit
 //	skygraph seed         create the table if needed, add the demo catalog, and exit
+//	skygraph run-job NAME run one background job once (e.g. booking-recovery) and exit
 //
 // Configuration is read from the environment; see the README.
 package main
@@ -21,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -65,17 +67,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 		if getenv("AWS_LAMBDA_RUNTIME_API") != "" {
 			return runLambda(ctx, cfg, log)
 		}
-		return serve(ctx, cfg, log, h)
+		return serve(ctx, cfg, log, h, app.Options{BookingHook: crashHook(getenv, log)})
 	case "init-table", "seed":
 		if cfg.Embedded() {
 			return fmt.Errorf("%s: set SKYGRAPH_TABLE (and SKYGRAPH_DYNAMODB_ENDPOINT for DynamoDB Local); the embedded store is created and seeded by `serve`", cmd)
 		}
 		return initTable(ctx, cfg, log, cmd == "seed")
+	case "run-job":
+		if len(args) != 2 {
+			return fmt.Errorf("run-job: name one job (%s)", strings.Join(backgroundJobs(nil).Names(), ", "))
+		}
+		if cfg.Embedded() {
+			return fmt.Errorf("run-job: set SKYGRAPH_TABLE: the embedded store of a running server is not reachable from another process")
+		}
+		return runJob(ctx, cfg, log, args[1])
 	case "help", "-h", "--help":
-		fmt.Fprintln(logOut, "usage: skygraph [serve|init-table|seed]  (configuration: environment, see README)")
+		fmt.Fprintln(logOut, "usage: skygraph [serve|init-table|seed|run-job NAME]  (configuration: environment, see README)")
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q (want serve, init-table or seed)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, init-table, seed or run-job)", cmd)
 	}
 }
 
@@ -109,9 +119,26 @@ func initTable(ctx context.Context, cfg app.Config, log *slog.Logger, seed bool)
 	return a.SeedAccounts(ctx)
 }
 
-func serve(ctx context.Context, cfg app.Config, log *slog.Logger, h *hooks) error {
-	start := time.Now()
+// runJob runs one background job once, as the scheduled rule would: for operators (finish
+// pending booking sagas now, after an incident) and for the killed-process tests.
+func runJob(ctx context.Context, cfg app.Config, log *slog.Logger, name string) error {
+	cfg.SeedDays, cfg.Playground = 0, false
 	a, err := app.New(ctx, cfg, log, app.Options{})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = a.Close() }()
+	start := time.Now()
+	if err := backgroundJobs(a).Run(ctx, name); err != nil {
+		return err
+	}
+	log.Info("job done", "job", name, "took", time.Since(start).Round(time.Millisecond).String())
+	return nil
+}
+
+func serve(ctx context.Context, cfg app.Config, log *slog.Logger, h *hooks, opts app.Options) error {
+	start := time.Now()
+	a, err := app.New(ctx, cfg, log, opts)
 	if err != nil {
 		return err
 	}

@@ -99,8 +99,12 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 		return err
 	}
 	a.Payments = payment.NewService(processor)
+	recoverAfter := cfg.BookingRecoverAfter
+	if opts.BookingRecoverAfter > 0 {
+		recoverAfter = opts.BookingRecoverAfter
+	}
 	a.Bookings = booking.NewService(a.Store.Bookings(), a.Flights, a.Payments, booking.Config{
-		Now: opts.Now, Hook: opts.BookingHook, RecoverAfter: opts.BookingRecoverAfter,
+		Now: opts.Now, Hook: opts.BookingHook, RecoverAfter: recoverAfter,
 	})
 	a.Loyalty = loyalty.NewService(a.Store.Loyalty())
 

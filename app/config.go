@@ -80,6 +80,11 @@ type Config struct {
 	// LocalTokenTTL is the lifetime of the local identity provider's ID and access tokens
 	// (SKYGRAPH_LOCAL_TOKEN_TTL, default 1h as Cognito's).
 	LocalTokenTTL time.Duration
+	// BookingRecoverAfter is how long a booking saga may be pending before the recovery
+	// sweep takes it over (SKYGRAPH_BOOKING_RECOVER_AFTER, 1ms..24h; default 1m). Taking
+	// over a live saga is safe, so an operator finishing sagas after an incident may set
+	// it low for one `skygraph run-job booking-recovery`.
+	BookingRecoverAfter time.Duration
 }
 
 // UsesCognito reports whether tokens come from a Cognito user pool (or cognito-local).
@@ -159,6 +164,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Sprintf("SKYGRAPH_LOCAL_TOKEN_TTL=%q: want a duration from 1s to 24h", v))
 		} else {
 			c.LocalTokenTTL = d
+		}
+	}
+	if v := getenv("SKYGRAPH_BOOKING_RECOVER_AFTER"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Millisecond || d > 24*time.Hour {
+			errs = append(errs, fmt.Sprintf("SKYGRAPH_BOOKING_RECOVER_AFTER=%q: want a duration from 1ms to 24h", v))
+		} else {
+			c.BookingRecoverAfter = d
 		}
 	}
 	if v := getenv("SKYGRAPH_LOG_LEVEL"); v != "" {
