@@ -175,7 +175,7 @@ func TestKilledProcessBookingIsFinished(t *testing.T) {
 			doomed := startProc(t, bin, append(env, "SKYGRAPH_CRASH_AT="+c.crashAt))
 			d := doomed.mustGQL(t, "", `mutation { signIn(email: "demo@example.com", password: "Demo1234!") { idToken } }`, nil)
 			token := d["signIn"].(map[string]any)["idToken"].(string)
-			before := doomed.mustGQL(t, token, `{ getLoyalty { points } }`, nil)["getLoyalty"].(map[string]any)["points"].(float64)
+			before := doomed.mustGQL(t, token, `{ getLoyalty { points } }`, nil)["getLoyalty"].(map[string]any)["points"]
 			d = doomed.mustGQL(t, token, `query($d: String) { getFlightBySchedule(departureAirportCode: "LGW",
 				arrivalAirportCodeDepartureDate: {beginsWith: {arrivalAirportCode: "MAD", departureDate: $d}}, filter: {seatCapacity: {gt: 0}}, limit: 1) {
 				items { id ticketPrice ticketCurrency seatCapacity } } }`, map[string]any{"d": tomorrow})
@@ -211,9 +211,10 @@ func TestKilledProcessBookingIsFinished(t *testing.T) {
 			bk := items[0].(map[string]any)
 			require.Equal(t, paymentToken, bk["paymentToken"])
 			require.Equal(t, "CAPTURED", bk["payment"].(map[string]any)["status"])
-			require.Equal(t, fl["ticketPrice"].(float64)*100, bk["payment"].(map[string]any)["capturedAmount"])
-			require.Equal(t, fl["seatCapacity"].(float64)-1, bk["outboundFlight"].(map[string]any)["seatCapacity"], "one seat, taken once")
-			require.Equal(t, before+fl["ticketPrice"].(float64), d["getLoyalty"].(map[string]any)["points"], "points awarded once")
+			num := func(v any) int { return int(v.(float64)) }
+			require.Equal(t, num(fl["ticketPrice"])*100, num(bk["payment"].(map[string]any)["capturedAmount"]))
+			require.Equal(t, num(fl["seatCapacity"])-1, num(bk["outboundFlight"].(map[string]any)["seatCapacity"]), "one seat, taken once")
+			require.Equal(t, num(before)+num(fl["ticketPrice"]), num(d["getLoyalty"].(map[string]any)["points"]), "points awarded once")
 
 			require.NoError(t, next.cmd.Process.Signal(syscall.SIGTERM))
 			require.Equal(t, 0, next.wait(t))
