@@ -125,7 +125,7 @@ func (s *Service) Process(ctx context.Context, c Caller, in CreateInput) (*Booki
 	if err := s.hook(ctx, b, StepReserve, After); err != nil {
 		return nil, err
 	}
-	return s.finish(ctx, b)
+	return s.finish(ctx, b, &ch)
 }
 
 // SagaTimeout bounds one request's run of the saga, under AppSync's 30 s request limit.
@@ -147,12 +147,13 @@ func (s *Service) resume(ctx context.Context, id string, in CreateInput) (*Booki
 	if b.FlightID != in.FlightID {
 		return nil, apperr.New(apperr.Conflict, "paymentToken %s was already used for booking %s on another flight", in.PaymentToken, b.ID)
 	}
-	return s.finish(ctx, b)
+	return s.finish(ctx, b, nil)
 }
 
 // finish advances b and reports a booking the saga cancelled as the error that cancelled it.
-func (s *Service) finish(ctx context.Context, b *Booking) (*Booking, error) {
-	b, err := s.advance(ctx, b)
+// charge is b's charge as this request read it, when it did (see advance).
+func (s *Service) finish(ctx context.Context, b *Booking, charge *payment.Charge) (*Booking, error) {
+	b, err := s.advance(ctx, b, charge)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +165,9 @@ func (s *Service) finish(ctx context.Context, b *Booking) (*Booking, error) {
 
 // advance carries b's saga on from its stored stage until it is DONE, or until an
 // outcome is unknown (then the error is Unavailable or Internal and b stays pending).
-func (s *Service) advance(ctx context.Context, b *Booking) (*Booking, error) {
+// charge, when not nil, is b's charge as read for b's customer by this request: the
+// capture then skips re-reading it (payment.Service.CaptureOwned).
+func (s *Service) advance(ctx context.Context, b *Booking, charge *payment.Charge) (*Booking, error) {
 	for attempt := 0; ; attempt++ {
 		if attempt > s.cfg.Retries+2 {
 			return nil, apperr.New(apperr.Conflict, "booking %s keeps changing concurrently; retry", b.ID)
@@ -175,7 +178,7 @@ func (s *Service) advance(ctx context.Context, b *Booking) (*Booking, error) {
 		case StageCancelling:
 			return s.compensate(ctx, b)
 		}
-		if err := s.capture(ctx, b); err != nil {
+		if err := s.capture(ctx, b, charge); err != nil {
 			if killed(err) {
 				return nil, err
 			}
@@ -230,14 +233,18 @@ func (s *Service) advance(ctx context.Context, b *Booking) (*Booking, error) {
 
 // capture takes the booking's price from its charge, idempotently on the booking id, and
 // retries an unknown outcome a few times.
-func (s *Service) capture(ctx context.Context, b *Booking) error {
+func (s *Service) capture(ctx context.Context, b *Booking, charge *payment.Charge) error {
 	if err := s.hook(ctx, b, StepCapture, Before); err != nil {
 		return err
 	}
+	in := payment.CaptureInput{ChargeID: b.PaymentToken, Amount: b.Amount, Currency: b.Currency, IdempotencyKey: captureKey(b.ID)}
 	err := s.retry(ctx, func() error {
-		_, err := s.payments.Capture(ctx, b.Customer, payment.CaptureInput{
-			ChargeID: b.PaymentToken, Amount: b.Amount, Currency: b.Currency, IdempotencyKey: captureKey(b.ID),
-		})
+		var err error
+		if charge != nil && charge.ID == b.PaymentToken && charge.Customer == b.Customer {
+			_, err = s.payments.CaptureOwned(ctx, *charge, in)
+		} else {
+			_, err = s.payments.Capture(ctx, b.Customer, in)
+		}
 		return err
 	})
 	if err != nil {
@@ -451,7 +458,7 @@ func (s *Service) recoverOne(ctx context.Context, id string) (*Booking, error) {
 	if b.Stage == StageDone {
 		return nil, s.repo.DeletePending(ctx, id)
 	}
-	out, err := s.advance(ctx, b)
+	out, err := s.advance(ctx, b, nil)
 	if err != nil {
 		return nil, apperr.Wrap(err, apperr.CodeOf(err), "booking %s", id)
 	}

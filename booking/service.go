@@ -25,6 +25,7 @@ type Flights interface {
 type Payments interface {
 	Get(ctx context.Context, customer, chargeID string) (payment.Charge, error)
 	Capture(ctx context.Context, customer string, in payment.CaptureInput) (payment.Charge, error)
+	CaptureOwned(ctx context.Context, owned payment.Charge, in payment.CaptureInput) (payment.Charge, error)
 	Refund(ctx context.Context, customer, chargeID, idempotencyKey string) (payment.Charge, error)
 }
 

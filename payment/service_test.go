@@ -251,3 +251,29 @@ func TestValidChargeID(t *testing.T) {
 		require.Equal(t, want, payment.ValidChargeID(id), id)
 	}
 }
+
+// TestCaptureOwned: the saga's capture of a charge it has just read skips the re-read,
+// but still refuses a mismatched charge or currency without reaching the provider.
+func TestCaptureOwned(t *testing.T) {
+	f := newFake(aliceCharge())
+	s := payment.NewService(f)
+	in := payment.CaptureInput{ChargeID: chID, Amount: 10_000, Currency: "EUR", IdempotencyKey: "booking-1"}
+
+	other := aliceCharge()
+	other.ID = "ch_other00000000000"
+	_, err := s.CaptureOwned(ctx, other, in)
+	requireCode(t, apperr.Internal, err, "a charge read for another id")
+	unread := payment.Charge{ID: chID}
+	_, err = s.CaptureOwned(ctx, unread, in)
+	requireCode(t, apperr.Internal, err, "a charge never read")
+	usd := in
+	usd.Currency = "usd"
+	_, err = s.CaptureOwned(ctx, aliceCharge(), usd)
+	requireCode(t, apperr.BadRequest, err, "other currency")
+	require.Empty(t, f.calls, "refused before the provider")
+
+	got, err := s.CaptureOwned(ctx, aliceCharge(), in)
+	require.NoError(t, err)
+	require.Equal(t, payment.StatusCaptured, got.Status)
+	require.Equal(t, []string{"capture"}, f.calls, "no second read of the charge")
+}
