@@ -97,7 +97,7 @@ func (s *Service) Process(ctx context.Context, c Caller, in CreateInput) (*Booki
 		id, err := s.repo.ByPaymentToken(ctx, c.ID, in.PaymentToken)
 		switch {
 		case err == nil:
-			return s.resume(ctx, id, in)
+			return s.resume(ctx, id, in, &ch)
 		case !apperr.Is(err, apperr.NotFound):
 			return nil, err
 		}
@@ -113,14 +113,14 @@ func (s *Service) Process(ctx context.Context, c Caller, in CreateInput) (*Booki
 	if unknown(err) {
 		// The transaction may have committed: if it did, this booking holds the guard.
 		if id, ferr := s.repo.ByPaymentToken(ctx, c.ID, in.PaymentToken); ferr == nil {
-			return s.resume(ctx, id, in)
+			return s.resume(ctx, id, in, &ch)
 		}
 	}
 	if err != nil {
 		return nil, err
 	}
 	if existing != "" {
-		return s.resume(ctx, existing, in)
+		return s.resume(ctx, existing, in, &ch)
 	}
 	if err := s.hook(ctx, b, StepReserve, After); err != nil {
 		return nil, err
@@ -138,8 +138,9 @@ func detach(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), SagaTimeout)
 }
 
-// resume answers a retried processBooking from the booking that holds its guard.
-func (s *Service) resume(ctx context.Context, id string, in CreateInput) (*Booking, error) {
+// resume answers a retried processBooking from the booking that holds its guard; charge
+// is the paymentToken's charge as this request read it.
+func (s *Service) resume(ctx context.Context, id string, in CreateInput, charge *payment.Charge) (*Booking, error) {
 	b, err := s.repo.Get(ctx, id)
 	if err != nil {
 		return nil, err
@@ -147,7 +148,7 @@ func (s *Service) resume(ctx context.Context, id string, in CreateInput) (*Booki
 	if b.FlightID != in.FlightID {
 		return nil, apperr.New(apperr.Conflict, "paymentToken %s was already used for booking %s on another flight", in.PaymentToken, b.ID)
 	}
-	return s.finish(ctx, b, nil)
+	return s.finish(ctx, b, charge)
 }
 
 // finish advances b and reports a booking the saga cancelled as the error that cancelled it.
