@@ -18,7 +18,6 @@ import (
 
 	"github.com/skygraph/skygraph/app"
 	"github.com/skygraph/skygraph/dynamo/dynamotest"
-	"github.com/skygraph/skygraph/flight"
 	"github.com/skygraph/skygraph/payment"
 )
 
@@ -28,7 +27,6 @@ import (
 // GraphQL API (seats, charges, bookings, loyalty) and, as a second opinion, on the table.
 
 const (
-	loadPassword = "Load1234!"
 	// loadWorkers bounds the goroutines that create customers and authorizations.
 	loadWorkers = 16
 	// loadSampleEvery: one refused customer in this many is checked through the API too.
@@ -193,36 +191,17 @@ func loadParallel(n, workers int, fn func(i int) error) error {
 	return g.Wait()
 }
 
-// loadCustomer is a confirmed, signed-in customer.
-type loadCustomer struct {
-	email, sub, token string
-}
-
 // newLoadCustomers signs up, confirms and signs in n customers through the account service
 // (in parallel), prefix keeping their emails apart.
-func newLoadCustomers(tb testing.TB, e *env, prefix string, n int) []loadCustomer {
+func newLoadCustomers(tb testing.TB, e *env, prefix string, n int) []customer {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	out := make([]loadCustomer, n)
+	out := make([]customer, n)
 	err := loadParallel(n, loadWorkers, func(i int) error {
-		email := fmt.Sprintf("%s-%04d@example.com", prefix, i)
-		sub, err := e.app.Accounts.SignUp(ctx, email, loadPassword, fmt.Sprintf("%s%d", prefix, i))
-		if err != nil {
-			return fmt.Errorf("sign up %s: %w", email, err)
-		}
-		if err := e.app.Accounts.ConfirmSignUp(ctx, email, ""); err != nil {
-			return fmt.Errorf("confirm %s: %w", email, err)
-		}
-		s, err := e.app.Accounts.SignIn(ctx, email, loadPassword)
-		if err != nil {
-			return fmt.Errorf("sign in %s: %w", email, err)
-		}
-		if sub == "" || s.IDToken == "" {
-			return fmt.Errorf("%s: empty sub or ID token", email)
-		}
-		out[i] = loadCustomer{email: email, sub: sub, token: s.IDToken}
-		return nil
+		var err error
+		out[i], err = signUpCustomer(ctx, e, fmt.Sprintf("%s-%04d@example.com", prefix, i))
+		return err
 	})
 	require.NoError(tb, err)
 	return out
@@ -250,29 +229,12 @@ func loadAuthorize(tb testing.TB, e *env, subs []string, amount int64, currency 
 	return out
 }
 
-func loadSubs(cs []loadCustomer) []string {
+func loadSubs(cs []customer) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
 		out[i] = c.sub
 	}
 	return out
-}
-
-// newLoadFlight creates a flight departing in 30 days (n minutes apart for distinct n).
-func newLoadFlight(tb testing.TB, e *env, seats, price, n int) *flight.Flight {
-	tb.Helper()
-	dep := time.Now().UTC().AddDate(0, 0, 30).Truncate(time.Hour).Add(time.Duration(n) * time.Minute)
-	f, err := e.app.Flights.Create(context.Background(), flight.CreateInput{
-		DepartureDate: dep.Format(flight.DateLayout), DepartureAirportCode: "LGW", DepartureAirportName: "London Gatwick",
-		DepartureCity: "London", DepartureLocale: "Europe/London",
-		ArrivalDate: dep.Add(2*time.Hour + 15*time.Minute).Format(flight.DateLayout), ArrivalAirportCode: "MAD",
-		ArrivalAirportName: "Madrid Barajas", ArrivalCity: "Madrid", ArrivalLocale: "Europe/Madrid",
-		TicketPrice: price, TicketCurrency: "EUR", FlightNumber: 4000 + n%1000, SeatCapacity: seats,
-	}, nil)
-	require.NoError(tb, err)
-	require.Equal(tb, seats, f.SeatCapacity)
-	require.Equal(tb, seats, f.TotalSeats)
-	return f
 }
 
 func loadBookingVars(paymentToken, flightID string) map[string]any {
@@ -352,7 +314,7 @@ func TestConcurrentBookingsNeverOverbook(t *testing.T) {
 			var table string
 			e := newEnvTB(t, be, loadTableName(&table))
 			setup := time.Now()
-			fl := newLoadFlight(t, e, seats, price, 0)
+			fl := newFlight(t, e, seats, price, 30)
 			cs := newLoadCustomers(t, e, "rush", customers)
 			charges := loadAuthorize(t, e, loadSubs(cs), amount, "EUR")
 			lb := newLoadServer(t, e)
@@ -584,8 +546,8 @@ func TestRetriedProcessBookingIsIdempotent(t *testing.T) {
 		t.Run(be.Name, func(t *testing.T) {
 			var table string
 			e := newEnvTB(t, be, loadTableName(&table))
-			fl := newLoadFlight(t, e, seats, price, 0)
-			otherFl := newLoadFlight(t, e, seats, price, 1)
+			fl := newFlight(t, e, seats, price, 30)
+			otherFl := newFlight(t, e, seats, price, 31)
 			c := newLoadCustomers(t, e, "retry", 1)[0]
 			token := loadAuthorize(t, e, []string{c.sub}, amount, "EUR")[0]
 			lb := newLoadServer(t, e)

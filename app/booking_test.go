@@ -65,14 +65,29 @@ var customerSeq atomic.Int64
 // newCustomer signs a user up through the account service and signs them in.
 func newCustomer(t testing.TB, e *env) customer {
 	t.Helper()
-	ctx := context.Background()
-	email := fmt.Sprintf("booker-%d-%d@example.com", time.Now().UnixNano(), customerSeq.Add(1))
-	sub, err := e.app.Accounts.SignUp(ctx, email, "Booker1234!", "Booker")
+	c, err := signUpCustomer(context.Background(), e, fmt.Sprintf("booker-%d-%d@example.com", time.Now().UnixNano(), customerSeq.Add(1)))
 	require.NoError(t, err)
-	require.NoError(t, e.app.Accounts.ConfirmSignUp(ctx, email, ""))
-	s, err := e.app.Accounts.SignIn(ctx, email, "Booker1234!")
-	require.NoError(t, err)
-	return customer{sub: sub, token: s.IDToken, email: email}
+	return c
+}
+
+// signUpCustomer signs email up, confirms it and signs it in through the account service.
+func signUpCustomer(ctx context.Context, e *env, email string) (customer, error) {
+	const password = "Booker1234!"
+	sub, err := e.app.Accounts.SignUp(ctx, email, password, "Booker")
+	if err != nil {
+		return customer{}, fmt.Errorf("sign up %s: %w", email, err)
+	}
+	if err := e.app.Accounts.ConfirmSignUp(ctx, email, ""); err != nil {
+		return customer{}, fmt.Errorf("confirm %s: %w", email, err)
+	}
+	s, err := e.app.Accounts.SignIn(ctx, email, password)
+	if err != nil {
+		return customer{}, fmt.Errorf("sign in %s: %w", email, err)
+	}
+	if sub == "" || s.IDToken == "" {
+		return customer{}, fmt.Errorf("%s: empty sub or ID token", email)
+	}
+	return customer{sub: sub, token: s.IDToken, email: email}, nil
 }
 
 var flightSeq atomic.Int64
