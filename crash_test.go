@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,21 +18,6 @@ import (
 	"github.com/skygraph/skygraph/dynamo/dynamotest"
 	"github.com/skygraph/skygraph/localidp"
 )
-
-// crashBinary builds skygraph with the crash-test hook (crashhook_crashtest.go).
-func crashBinary(t *testing.T) string {
-	t.Helper()
-	goBin, err := exec.LookPath("go")
-	require.NoError(t, err, "go test puts GOROOT/bin on PATH")
-	bin := filepath.Join(t.TempDir(), "skygraph-crashtest")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	start := time.Now()
-	out, err := exec.CommandContext(ctx, goBin, "build", "-tags", "crashtest", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
-	t.Logf("built %s in %v", bin, time.Since(start).Round(time.Millisecond))
-	return bin
-}
 
 // proc is one skygraph process of the test.
 type proc struct {
@@ -150,7 +134,7 @@ func TestKilledProcessBookingIsFinished(t *testing.T) {
 	if !ok {
 		t.Skip("needs DynamoDB Local: state must outlive the process")
 	}
-	bin := crashBinary(t)
+	bin := buildBinary(t, "skygraph-crashtest", "crashtest") // with crashhook_crashtest.go
 	table := dynamotest.NewTable(t, dynamotest.Client(t, b))
 	key, err := localidp.GenerateKeyPEM()
 	require.NoError(t, err)

@@ -487,16 +487,22 @@ func lambdaBootstrap(t *testing.T) []string {
 		require.NoError(t, err)
 		return append(strings.Fields(os.Getenv("LAMBDA_EXEC_WRAPPER")), abs)
 	}
+	return []string{buildBinary(t, "bootstrap", "lambda.norpc")}
+}
+
+// buildBinary builds this command with the given build tags into a temporary file.
+func buildBinary(t *testing.T, name, tags string) string {
+	t.Helper()
 	goBin, err := exec.LookPath("go")
 	require.NoError(t, err, "go test puts GOROOT/bin on PATH")
-	bin := filepath.Join(t.TempDir(), "bootstrap")
+	bin := filepath.Join(t.TempDir(), name)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	start := time.Now()
-	out, err := exec.CommandContext(ctx, goBin, "build", "-tags", "lambda.norpc", "-o", bin, ".").CombinedOutput()
+	out, err := exec.CommandContext(ctx, goBin, "build", "-tags", tags, "-o", bin, ".").CombinedOutput()
 	require.NoError(t, err, "go build: %s", out)
 	t.Logf("built %s in %v", bin, time.Since(start).Round(time.Millisecond))
-	return []string{bin}
+	return bin
 }
 
 // TestLambdaBootstrapAgainstFakeRuntimeAPI runs the built binary as Lambda runs a custom

@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"math/rand/v2"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -84,11 +83,7 @@ func (s *Store) batchGetChunk(ctx context.Context, keys []map[string]types.Attri
 // backoff is capped exponential backoff with full jitter (AWS architecture blog's advice):
 // a random wait in [0, min(cap, base·2^attempt)).
 func backoff(attempt int) time.Duration {
-	d := backoffCap
-	if attempt < 16 {
-		d = min(backoffCap, backoffBase<<attempt)
-	}
-	return time.Duration(rand.Int64N(int64(d)) + 1)
+	return retryPolicy{base: backoffBase, cap: backoffCap}.wait(attempt)
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -122,4 +117,27 @@ func stringAttr(v types.AttributeValue) string {
 		return s.Value
 	}
 	return ""
+}
+
+// resolveKeys fetches the full items behind key-only index items (strongly consistent),
+// in the same order and length; nil stands for an item deleted in between.
+func (s *Store) resolveKeys(ctx context.Context, keys []item) ([]item, error) {
+	pks := make([]item, len(keys))
+	for i, k := range keys {
+		pks[i] = pick(k, []string{AttrPK, AttrSK})
+	}
+	items, err := s.batchGet(ctx, pks)
+	if err != nil {
+		return nil, err
+	}
+	type key struct{ pk, sk string }
+	byKey := make(map[key]item, len(items))
+	for _, it := range items {
+		byKey[key{stringAttr(it[AttrPK]), stringAttr(it[AttrSK])}] = it
+	}
+	out := make([]item, len(keys))
+	for i, k := range keys {
+		out[i] = byKey[key{stringAttr(k[AttrPK]), stringAttr(k[AttrSK])}]
+	}
+	return out, nil
 }

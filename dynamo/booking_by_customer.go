@@ -3,7 +3,6 @@ package dynamo
 import (
 	"context"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -64,9 +63,9 @@ func (r *BookingRepository) ByCustomer(ctx context.Context, q booking.CustomerQu
 // Upper bounds need care when A holds a character that sorts at or before '$': a status
 // is then ≤ A exactly when it is ≤ A cut before that character (every status character
 // sorts after it), so the bound is that of ≤ on the cut operand, for < as well. Operands
-// too long for a sort key are clipped, which only widens the condition. The condition may
-// select more than asked (begins_with on an operand holding '#', a clipped operand),
-// never less: the caller checks every item against rng.
+// are short (booking.StatusRange bounds them), so every key fits. The condition may
+// select more than asked (begins_with on an operand holding '#'), never less: the caller
+// checks every item against rng.
 func statusKeyCondition(rng booking.KeyRange, values map[string]types.AttributeValue) string {
 	val := func(name, v string) string {
 		values[name] = stringValue(bookingStatusPrefix + v)
@@ -74,52 +73,26 @@ func statusKeyCondition(rng booking.KeyRange, values map[string]types.AttributeV
 	}
 	switch rng.Op {
 	case booking.KeyEq:
-		a, clipped := clipOperand(rng.A)
-		if !clipped {
-			a += bookingStatusSeparator
-		}
-		return "begins_with(#sk, " + val(":sk", a) + ")"
+		return "begins_with(#sk, " + val(":sk", rng.A+bookingStatusSeparator) + ")"
 	case booking.KeyBeginsWith:
-		a, _ := clipOperand(rng.A)
-		return "begins_with(#sk, " + val(":sk", a) + ")"
+		return "begins_with(#sk, " + val(":sk", rng.A) + ")"
 	case booking.KeyLe:
 		return "#sk < " + val(":sk", statusUpper(rng.A, true))
 	case booking.KeyLt:
 		return "#sk < " + val(":sk", statusUpper(rng.A, false))
 	case booking.KeyGe:
-		a, _ := clipOperand(rng.A)
-		return "#sk >= " + val(":sk", a)
+		return "#sk >= " + val(":sk", rng.A)
 	case booking.KeyGt:
-		if a, clipped := clipOperand(rng.A); clipped {
-			return "#sk >= " + val(":sk", a)
-		}
 		return "#sk > " + val(":sk", rng.A+"$")
 	case booking.KeyBetween:
-		lo, _ := clipOperand(rng.A)
 		// BETWEEN needs lo ≤ hi; when the cut upper bound sorts first nothing matches, and
-		// BETWEEN hi AND hi selects nothing either (no key ends in '$' or U+10FFFF).
+		// BETWEEN hi AND hi selects nothing either (no key ends in '$').
 		hi := statusUpper(rng.B, true)
-		lo = min(lo, hi)
+		lo := min(rng.A, hi)
 		return "#sk BETWEEN " + val(":lo", lo) + " AND " + val(":hi", hi)
 	default:
 		return "begins_with(#sk, " + val(":sk", "") + ")"
 	}
-}
-
-// maxStatusOperand bounds an operand in a sort-key condition (a sort key holds at most
-// 1 KiB); no status comes near it.
-const maxStatusOperand = 256
-
-// clipOperand cuts a to at most maxStatusOperand bytes, at a character boundary.
-func clipOperand(a string) (string, bool) {
-	if len(a) <= maxStatusOperand {
-		return a, false
-	}
-	n := maxStatusOperand
-	for n > 0 && !utf8.RuneStart(a[n]) {
-		n--
-	}
-	return a[:n], true
 }
 
 // statusUpper is the exclusive upper bound (after P) of the sort keys of the statuses
@@ -127,10 +100,6 @@ func clipOperand(a string) (string, bool) {
 func statusUpper(a string, inclusive bool) string {
 	if i := strings.IndexFunc(a, func(c rune) bool { return c <= '$' }); i >= 0 {
 		a, inclusive = a[:i], true
-	}
-	if c, clipped := clipOperand(a); clipped {
-		// A key starting with P+c sorts before P+c+U+10FFFF: what follows c in it is ASCII.
-		return c + string(utf8.MaxRune)
 	}
 	if inclusive {
 		return a + "$"

@@ -33,26 +33,3 @@ func (r *BookingRepository) List(ctx context.Context, q booking.ListQuery) (book
 	}
 	return r.page(ctx, in, q.Limit, q.Filter != nil, gsi2KeyAttrs, r.s.resolveKeys, scope, q.Filter.Match)
 }
-
-// resolveKeys fetches the full items behind key-only index items (strongly consistent),
-// in the same order and length; nil stands for an item deleted in between.
-func (s *Store) resolveKeys(ctx context.Context, keys []item) ([]item, error) {
-	pks := make([]item, len(keys))
-	for i, k := range keys {
-		pks[i] = pick(k, []string{AttrPK, AttrSK})
-	}
-	items, err := s.batchGet(ctx, pks)
-	if err != nil {
-		return nil, err
-	}
-	type key struct{ pk, sk string }
-	byKey := make(map[key]item, len(items))
-	for _, it := range items {
-		byKey[key{stringAttr(it[AttrPK]), stringAttr(it[AttrSK])}] = it
-	}
-	out := make([]item, len(keys))
-	for i, k := range keys {
-		out[i] = byKey[key{stringAttr(k[AttrPK]), stringAttr(k[AttrSK])}]
-	}
-	return out, nil
-}

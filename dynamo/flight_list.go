@@ -33,28 +33,7 @@ func (r *FlightRepository) List(ctx context.Context, q flight.ListQuery) (flight
 			return flight.Page{}, err
 		}
 	}
-	return r.page(ctx, in, q.Limit, q.Filter, gsi2KeyAttrs, r.resolve, scope)
-}
-
-// resolve fetches the full items behind key-only index items, in the same order.
-func (r *FlightRepository) resolve(ctx context.Context, keys []item) ([]item, error) {
-	pks := make([]item, len(keys))
-	for i, k := range keys {
-		pks[i] = pick(k, []string{AttrPK, AttrSK})
-	}
-	items, err := r.s.batchGet(ctx, pks)
-	if err != nil {
-		return nil, err
-	}
-	byPK := make(map[string]item, len(items))
-	for _, it := range items {
-		byPK[stringAttr(it[AttrPK])] = it
-	}
-	out := make([]item, len(keys))
-	for i, k := range keys {
-		out[i] = byPK[stringAttr(k[AttrPK])] // nil if deleted in between
-	}
-	return out, nil
+	return r.page(ctx, in, q.Limit, q.Filter, gsi2KeyAttrs, r.s.resolveKeys, scope)
 }
 
 // page runs queryPage with a flight filter and decodes the result.
