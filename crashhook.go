@@ -5,7 +5,7 @@ package main
 import (
 	"log/slog"
 
-	"github.com/skygraph/skygraph/booking"
+	"github.com/skygraph/skygraph/domain/booking"
 )
 
 // crashHook is the killed-process tests' fault injection; release builds have none (see

@@ -8,7 +8,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/skygraph/skygraph/booking"
+	"github.com/skygraph/skygraph/domain/booking"
 )
 
 // crashHook kills the process for real at one booking saga step, named by

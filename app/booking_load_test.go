@@ -17,8 +17,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/skygraph/skygraph/app"
+	"github.com/skygraph/skygraph/domain/payment"
 	"github.com/skygraph/skygraph/dynamo/dynamotest"
-	"github.com/skygraph/skygraph/payment"
 )
 
 // Load and retry tests of processBooking: many customers racing for the last seats of a

@@ -8,10 +8,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skygraph/skygraph/app"
-	"github.com/skygraph/skygraph/booking"
 	"github.com/skygraph/skygraph/cardsim"
+	"github.com/skygraph/skygraph/domain/booking"
+	"github.com/skygraph/skygraph/domain/payment"
 	"github.com/skygraph/skygraph/dynamo/dynamotest"
-	"github.com/skygraph/skygraph/payment"
 )
 
 func gqlData(t *testing.T, out map[string]any, field string) map[string]any {

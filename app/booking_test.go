@@ -16,13 +16,13 @@ import (
 
 	"github.com/skygraph/skygraph/app"
 	"github.com/skygraph/skygraph/apperr"
-	"github.com/skygraph/skygraph/booking"
 	"github.com/skygraph/skygraph/cardsim"
+	"github.com/skygraph/skygraph/domain/booking"
+	"github.com/skygraph/skygraph/domain/flight"
+	"github.com/skygraph/skygraph/domain/loyalty"
+	"github.com/skygraph/skygraph/domain/payment"
 	"github.com/skygraph/skygraph/dynamo"
 	"github.com/skygraph/skygraph/dynamo/dynamotest"
-	"github.com/skygraph/skygraph/flight"
-	"github.com/skygraph/skygraph/loyalty"
-	"github.com/skygraph/skygraph/payment"
 )
 
 // The sample frontend's booking operations (src/frontend/src/graphql), with Amplify's

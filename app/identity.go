@@ -8,9 +8,9 @@ import (
 
 	"github.com/MicahParks/jwkset"
 
-	"github.com/skygraph/skygraph/account"
 	"github.com/skygraph/skygraph/auth"
 	"github.com/skygraph/skygraph/cognito"
+	"github.com/skygraph/skygraph/domain/account"
 	"github.com/skygraph/skygraph/localidp"
 )
 

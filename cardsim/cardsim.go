@@ -45,7 +45,7 @@ import (
 	"time"
 
 	"github.com/skygraph/skygraph/apperr"
-	"github.com/skygraph/skygraph/payment"
+	"github.com/skygraph/skygraph/domain/payment"
 )
 
 // The test card tokens (see the package documentation).

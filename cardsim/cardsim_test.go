@@ -11,9 +11,9 @@ import (
 
 	"github.com/skygraph/skygraph/apperr"
 	"github.com/skygraph/skygraph/cardsim"
+	"github.com/skygraph/skygraph/domain/payment"
+	"github.com/skygraph/skygraph/domain/payment/paymenttest"
 	"github.com/skygraph/skygraph/dynamo/dynamotest"
-	"github.com/skygraph/skygraph/payment"
-	"github.com/skygraph/skygraph/payment/paymenttest"
 )
 
 // countingStore counts the writes of a ChargeStore that took effect, so tests can prove

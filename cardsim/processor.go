@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/skygraph/skygraph/apperr"
-	"github.com/skygraph/skygraph/payment"
+	"github.com/skygraph/skygraph/domain/payment"
 )
 
 // idempotencyAttempts bounds the rounds of Authorize when its key's record disappears

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/skygraph/skygraph/payment"
+	"github.com/skygraph/skygraph/domain/payment"
 )
 
 // Record is a charge as the simulator keeps it: the Charge clients see, plus what the

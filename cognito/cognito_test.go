@@ -6,11 +6,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/skygraph/skygraph/account"
-	"github.com/skygraph/skygraph/account/accounttest"
 	"github.com/skygraph/skygraph/apperr"
 	"github.com/skygraph/skygraph/cognito"
 	"github.com/skygraph/skygraph/cognito/cognitotest"
+	"github.com/skygraph/skygraph/domain/account"
+	"github.com/skygraph/skygraph/domain/account/accounttest"
 )
 
 // TestProviderContract runs the account contract against cognito-local, with one pool for

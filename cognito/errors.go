@@ -8,8 +8,8 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
-	"github.com/skygraph/skygraph/account"
 	"github.com/skygraph/skygraph/apperr"
+	"github.com/skygraph/skygraph/domain/account"
 )
 
 // op is the operation an error came from: one Cognito error means different things in

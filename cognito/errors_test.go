@@ -15,9 +15,9 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/stretchr/testify/require"
 
-	"github.com/skygraph/skygraph/account"
 	"github.com/skygraph/skygraph/apperr"
 	"github.com/skygraph/skygraph/cognito"
+	"github.com/skygraph/skygraph/domain/account"
 )
 
 // fake answers every call with err, or with out for InitiateAuth.

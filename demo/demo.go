@@ -15,7 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/skygraph/skygraph/apperr"
-	"github.com/skygraph/skygraph/flight"
+	"github.com/skygraph/skygraph/domain/flight"
 )
 
 // Airport is one airport of the demo catalog.

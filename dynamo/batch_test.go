@@ -11,8 +11,8 @@ import (
 	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/skygraph/skygraph/apperr"
+	"github.com/skygraph/skygraph/domain/flight/flighttest"
 	"github.com/skygraph/skygraph/dynamo/dynamotest"
-	"github.com/skygraph/skygraph/flight/flighttest"
 )
 
 // TestBatchGetRetriesUnprocessedKeys makes the embedded endpoint leave every key

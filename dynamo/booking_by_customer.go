@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/skygraph/skygraph/booking"
+	"github.com/skygraph/skygraph/domain/booking"
 )
 
 // ByCustomer is getBookingByStatus: one Query on GSI1 (CUSTOMER#<customer>, sort key

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/skygraph/skygraph/apperr"
-	"github.com/skygraph/skygraph/booking"
+	"github.com/skygraph/skygraph/domain/booking"
 )
 
 // bookingItem is a booking as stored (key formats in keys.go, bookingKeys).

@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/skygraph/skygraph/booking"
+	"github.com/skygraph/skygraph/domain/booking"
 )
 
 // List is an Admin's listBookings: every booking in id order (ids are UUIDv7, so oldest

@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/skygraph/skygraph/apperr"
-	"github.com/skygraph/skygraph/booking"
+	"github.com/skygraph/skygraph/domain/booking"
 )
 
 // MarkCancelling starts compensation in one TransactWriteItems:

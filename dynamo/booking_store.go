@@ -1,8 +1,8 @@
 package dynamo
 
 import (
-	"github.com/skygraph/skygraph/booking"
-	"github.com/skygraph/skygraph/loyalty"
+	"github.com/skygraph/skygraph/domain/booking"
+	"github.com/skygraph/skygraph/domain/loyalty"
 )
 
 // BookingRepository is booking.Repository on the single table: bookings, their

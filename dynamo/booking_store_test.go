@@ -17,8 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skygraph/skygraph/apperr"
-	"github.com/skygraph/skygraph/booking"
-	"github.com/skygraph/skygraph/booking/bookingtest"
+	"github.com/skygraph/skygraph/domain/booking"
+	"github.com/skygraph/skygraph/domain/booking/bookingtest"
 	"github.com/skygraph/skygraph/dynamo"
 	"github.com/skygraph/skygraph/dynamo/dynamotest"
 	"github.com/skygraph/skygraph/dynamo/embedded"

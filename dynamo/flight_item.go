@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/skygraph/skygraph/flight"
+	"github.com/skygraph/skygraph/domain/flight"
 )
 
 // flightItem is a flight as stored. Keys are derived from the fields (keys.go); the

@@ -1,6 +1,6 @@
 package dynamo
 
-import "github.com/skygraph/skygraph/flight"
+import "github.com/skygraph/skygraph/domain/flight"
 
 // FlightRepository is flight.Repository on the single table. Its methods live in one file
 // per access pattern (flight_get.go, flight_search.go, …).

@@ -3,9 +3,9 @@ package dynamo_test
 import (
 	"testing"
 
+	"github.com/skygraph/skygraph/domain/flight"
+	"github.com/skygraph/skygraph/domain/flight/flighttest"
 	"github.com/skygraph/skygraph/dynamo/dynamotest"
-	"github.com/skygraph/skygraph/flight"
-	"github.com/skygraph/skygraph/flight/flighttest"
 )
 
 func TestFlightRepositoryContract(t *testing.T) {

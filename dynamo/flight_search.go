@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/skygraph/skygraph/apperr"
-	"github.com/skygraph/skygraph/flight"
+	"github.com/skygraph/skygraph/domain/flight"
 )
 
 var gsi1KeyAttrs = []string{AttrPK, AttrSK, AttrGSI1PK, AttrGSI1SK}

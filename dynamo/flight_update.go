@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/skygraph/skygraph/apperr"
-	"github.com/skygraph/skygraph/flight"
+	"github.com/skygraph/skygraph/domain/flight"
 )
 
 // Update writes next over prev in one UpdateItem, conditional on prev.Version.

@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/skygraph/skygraph/loyalty"
+	"github.com/skygraph/skygraph/domain/loyalty"
 )
 
 var primaryKeyAttrs = []string{AttrPK, AttrSK}

@@ -5,7 +5,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 
-	"github.com/skygraph/skygraph/loyalty"
+	"github.com/skygraph/skygraph/domain/loyalty"
 )
 
 // loyaltyTotalItem is a customer's running total. It is only ever changed by adding to

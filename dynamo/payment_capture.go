@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/skygraph/skygraph/cardsim"
-	"github.com/skygraph/skygraph/payment"
+	"github.com/skygraph/skygraph/domain/payment"
 )
 
 // CaptureCharge captures a charge in one UpdateItem conditional on status = AUTHORIZED and

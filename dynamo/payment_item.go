@@ -13,7 +13,7 @@ import (
 
 	"github.com/skygraph/skygraph/apperr"
 	"github.com/skygraph/skygraph/cardsim"
-	"github.com/skygraph/skygraph/payment"
+	"github.com/skygraph/skygraph/domain/payment"
 )
 
 // chargeItem is a simulated charge as stored.

@@ -9,9 +9,9 @@ import (
 
 	"github.com/skygraph/skygraph/apperr"
 	"github.com/skygraph/skygraph/cardsim"
+	"github.com/skygraph/skygraph/domain/payment"
 	"github.com/skygraph/skygraph/dynamo"
 	"github.com/skygraph/skygraph/dynamo/dynamotest"
-	"github.com/skygraph/skygraph/payment"
 )
 
 type chargeFixture struct {

@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/skygraph/skygraph/account"
+	"github.com/skygraph/skygraph/domain/account"
 	"github.com/skygraph/skygraph/graph/model"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -275,7 +275,7 @@ func (ec *executionContext) _SignUpResult(ctx context.Context, sel ast.Selection
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNAuthSession2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋaccountᚐSession(ctx context.Context, sel ast.SelectionSet, v *account.Session) graphql.Marshaler {
+func (ec *executionContext) marshalNAuthSession2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋaccountᚐSession(ctx context.Context, sel ast.SelectionSet, v *account.Session) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")

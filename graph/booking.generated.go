@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/skygraph/skygraph/booking"
-	"github.com/skygraph/skygraph/flight"
+	"github.com/skygraph/skygraph/domain/booking"
+	"github.com/skygraph/skygraph/domain/flight"
+	"github.com/skygraph/skygraph/domain/payment"
 	"github.com/skygraph/skygraph/graph/model"
-	"github.com/skygraph/skygraph/payment"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -72,7 +72,7 @@ func (ec *executionContext) _Booking_status(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v booking.Status) graphql.Marshaler {
-			return ec.marshalNBookingStatus2githubᚗcomᚋskygraphᚋskygraphᚋbookingᚐStatus(ctx, selections, v)
+			return ec.marshalNBookingStatus2githubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐStatus(ctx, selections, v)
 		},
 		true,
 		true,
@@ -95,7 +95,7 @@ func (ec *executionContext) _Booking_outboundFlight(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *flight.Flight) graphql.Marshaler {
-			return ec.marshalNFlight2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFlight(ctx, selections, v)
+			return ec.marshalNFlight2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFlight(ctx, selections, v)
 		},
 		true,
 		true,
@@ -265,7 +265,7 @@ func (ec *executionContext) _Booking_payment(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *payment.Charge) graphql.Marshaler {
-			return ec.marshalOPaymentAuthorization2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋpaymentᚐCharge(ctx, selections, v)
+			return ec.marshalOPaymentAuthorization2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋpaymentᚐCharge(ctx, selections, v)
 		},
 		true,
 		false,
@@ -320,7 +320,7 @@ func (ec *executionContext) _ModelBookingConnection_items(ctx context.Context, f
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*booking.Booking) graphql.Marshaler {
-			return ec.marshalNBooking2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋbookingᚐBookingᚄ(ctx, selections, v)
+			return ec.marshalNBooking2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐBookingᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -393,7 +393,7 @@ func (ec *executionContext) unmarshalInputCreateBookingInput(ctx context.Context
 			it.ID = data
 		case "status":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
-			data, err := ec.unmarshalOBookingStatus2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋbookingᚐStatus(ctx, v)
+			data, err := ec.unmarshalOBookingStatus2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐStatus(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -458,7 +458,7 @@ func (ec *executionContext) unmarshalInputModelBookingFilterInput(ctx context.Co
 			it.ID = data
 		case "status":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
-			data, err := ec.unmarshalOModelBookingStatusInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋbookingᚐStatusInput(ctx, v)
+			data, err := ec.unmarshalOModelBookingStatusInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐStatusInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -500,21 +500,21 @@ func (ec *executionContext) unmarshalInputModelBookingFilterInput(ctx context.Co
 			it.BookingReference = data
 		case "and":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
-			data, err := ec.unmarshalOModelBookingFilterInput2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋbookingᚐFilter(ctx, v)
+			data, err := ec.unmarshalOModelBookingFilterInput2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐFilter(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.And = data
 		case "or":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
-			data, err := ec.unmarshalOModelBookingFilterInput2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋbookingᚐFilter(ctx, v)
+			data, err := ec.unmarshalOModelBookingFilterInput2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐFilter(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Or = data
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
-			data, err := ec.unmarshalOModelBookingFilterInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋbookingᚐFilter(ctx, v)
+			data, err := ec.unmarshalOModelBookingFilterInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐFilter(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -544,14 +544,14 @@ func (ec *executionContext) unmarshalInputModelBookingStatusInput(ctx context.Co
 		switch k {
 		case "eq":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
-			data, err := ec.unmarshalOBookingStatus2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋbookingᚐStatus(ctx, v)
+			data, err := ec.unmarshalOBookingStatus2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐStatus(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Eq = data
 		case "ne":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
-			data, err := ec.unmarshalOBookingStatus2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋbookingᚐStatus(ctx, v)
+			data, err := ec.unmarshalOBookingStatus2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐStatus(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -836,11 +836,11 @@ func (ec *executionContext) _ModelBookingConnection(ctx context.Context, sel ast
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNBooking2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋbookingᚐBookingᚄ(ctx context.Context, sel ast.SelectionSet, v []*booking.Booking) graphql.Marshaler {
+func (ec *executionContext) marshalNBooking2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐBookingᚄ(ctx context.Context, sel ast.SelectionSet, v []*booking.Booking) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 100, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNBooking2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋbookingᚐBooking(ctx, sel, v[i])
+		return ec.marshalNBooking2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐBooking(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -852,7 +852,7 @@ func (ec *executionContext) marshalNBooking2ᚕᚖgithubᚗcomᚋskygraphᚋskyg
 	return ret
 }
 
-func (ec *executionContext) marshalNBooking2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋbookingᚐBooking(ctx context.Context, sel ast.SelectionSet, v *booking.Booking) graphql.Marshaler {
+func (ec *executionContext) marshalNBooking2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐBooking(ctx context.Context, sel ast.SelectionSet, v *booking.Booking) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -862,13 +862,13 @@ func (ec *executionContext) marshalNBooking2ᚖgithubᚗcomᚋskygraphᚋskygrap
 	return ec._Booking(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNBookingStatus2githubᚗcomᚋskygraphᚋskygraphᚋbookingᚐStatus(ctx context.Context, v any) (booking.Status, error) {
+func (ec *executionContext) unmarshalNBookingStatus2githubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐStatus(ctx context.Context, v any) (booking.Status, error) {
 	var res booking.Status
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNBookingStatus2githubᚗcomᚋskygraphᚋskygraphᚋbookingᚐStatus(ctx context.Context, sel ast.SelectionSet, v booking.Status) graphql.Marshaler {
+func (ec *executionContext) marshalNBookingStatus2githubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐStatus(ctx context.Context, sel ast.SelectionSet, v booking.Status) graphql.Marshaler {
 	return v
 }
 
@@ -877,14 +877,14 @@ func (ec *executionContext) unmarshalNCreateBookingInput2githubᚗcomᚋskygraph
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOBooking2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋbookingᚐBooking(ctx context.Context, sel ast.SelectionSet, v *booking.Booking) graphql.Marshaler {
+func (ec *executionContext) marshalOBooking2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐBooking(ctx context.Context, sel ast.SelectionSet, v *booking.Booking) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Booking(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOBookingStatus2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋbookingᚐStatus(ctx context.Context, v any) (*booking.Status, error) {
+func (ec *executionContext) unmarshalOBookingStatus2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐStatus(ctx context.Context, v any) (*booking.Status, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -893,7 +893,7 @@ func (ec *executionContext) unmarshalOBookingStatus2ᚖgithubᚗcomᚋskygraph�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOBookingStatus2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋbookingᚐStatus(ctx context.Context, sel ast.SelectionSet, v *booking.Status) graphql.Marshaler {
+func (ec *executionContext) marshalOBookingStatus2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐStatus(ctx context.Context, sel ast.SelectionSet, v *booking.Status) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -907,7 +907,7 @@ func (ec *executionContext) marshalOModelBookingConnection2ᚖgithubᚗcomᚋsky
 	return ec._ModelBookingConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOModelBookingFilterInput2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋbookingᚐFilter(ctx context.Context, v any) ([]*booking.Filter, error) {
+func (ec *executionContext) unmarshalOModelBookingFilterInput2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐFilter(ctx context.Context, v any) ([]*booking.Filter, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -916,7 +916,7 @@ func (ec *executionContext) unmarshalOModelBookingFilterInput2ᚕᚖgithubᚗcom
 	res := make([]*booking.Filter, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalOModelBookingFilterInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋbookingᚐFilter(ctx, vSlice[i])
+		res[i], err = ec.unmarshalOModelBookingFilterInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐFilter(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -924,7 +924,7 @@ func (ec *executionContext) unmarshalOModelBookingFilterInput2ᚕᚖgithubᚗcom
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalOModelBookingFilterInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋbookingᚐFilter(ctx context.Context, v any) (*booking.Filter, error) {
+func (ec *executionContext) unmarshalOModelBookingFilterInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐFilter(ctx context.Context, v any) (*booking.Filter, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -932,7 +932,7 @@ func (ec *executionContext) unmarshalOModelBookingFilterInput2ᚖgithubᚗcomᚋ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOModelBookingStatusInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋbookingᚐStatusInput(ctx context.Context, v any) (*booking.StatusInput, error) {
+func (ec *executionContext) unmarshalOModelBookingStatusInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐStatusInput(ctx context.Context, v any) (*booking.StatusInput, error) {
 	if v == nil {
 		return nil, nil
 	}

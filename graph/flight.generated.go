@@ -12,13 +12,13 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
-	"github.com/skygraph/skygraph/account"
-	"github.com/skygraph/skygraph/booking"
+	"github.com/skygraph/skygraph/domain/account"
+	"github.com/skygraph/skygraph/domain/booking"
+	"github.com/skygraph/skygraph/domain/flight"
+	"github.com/skygraph/skygraph/domain/loyalty"
+	"github.com/skygraph/skygraph/domain/payment"
 	"github.com/skygraph/skygraph/filter"
-	"github.com/skygraph/skygraph/flight"
 	"github.com/skygraph/skygraph/graph/model"
-	"github.com/skygraph/skygraph/loyalty"
-	"github.com/skygraph/skygraph/payment"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -168,7 +168,7 @@ func (ec *executionContext) field_Mutation_createFlight_args(ctx context.Context
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (flight.CreateInput, error) {
-			return ec.unmarshalNCreateFlightInput2githubᚗcomᚋskygraphᚋskygraphᚋflightᚐCreateInput(ctx, v)
+			return ec.unmarshalNCreateFlightInput2githubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐCreateInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -176,7 +176,7 @@ func (ec *executionContext) field_Mutation_createFlight_args(ctx context.Context
 	args["input"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "condition",
 		func(ctx context.Context, v any) (*flight.Filter, error) {
-			return ec.unmarshalOModelFlightConditionInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFilter(ctx, v)
+			return ec.unmarshalOModelFlightConditionInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -198,7 +198,7 @@ func (ec *executionContext) field_Mutation_deleteFlight_args(ctx context.Context
 	args["input"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "condition",
 		func(ctx context.Context, v any) (*flight.Filter, error) {
-			return ec.unmarshalOModelFlightConditionInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFilter(ctx, v)
+			return ec.unmarshalOModelFlightConditionInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -314,7 +314,7 @@ func (ec *executionContext) field_Mutation_updateFlight_args(ctx context.Context
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (flight.UpdateInput, error) {
-			return ec.unmarshalNUpdateFlightInput2githubᚗcomᚋskygraphᚋskygraphᚋflightᚐUpdateInput(ctx, v)
+			return ec.unmarshalNUpdateFlightInput2githubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐUpdateInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -322,7 +322,7 @@ func (ec *executionContext) field_Mutation_updateFlight_args(ctx context.Context
 	args["input"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "condition",
 		func(ctx context.Context, v any) (*flight.Filter, error) {
-			return ec.unmarshalOModelFlightConditionInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFilter(ctx, v)
+			return ec.unmarshalOModelFlightConditionInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -374,7 +374,7 @@ func (ec *executionContext) field_Query_getBookingByStatus_args(ctx context.Cont
 	args["sortDirection"] = arg2
 	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*booking.Filter, error) {
-			return ec.unmarshalOModelBookingFilterInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋbookingᚐFilter(ctx, v)
+			return ec.unmarshalOModelBookingFilterInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -426,7 +426,7 @@ func (ec *executionContext) field_Query_getFlightBySchedule_args(ctx context.Con
 	args["departureAirportCode"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "arrivalAirportCodeDepartureDate",
 		func(ctx context.Context, v any) (*flight.ScheduleCondition, error) {
-			return ec.unmarshalOModelFlightByDepartureScheduleCompositeKeyConditionInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐScheduleCondition(ctx, v)
+			return ec.unmarshalOModelFlightByDepartureScheduleCompositeKeyConditionInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐScheduleCondition(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -442,7 +442,7 @@ func (ec *executionContext) field_Query_getFlightBySchedule_args(ctx context.Con
 	args["sortDirection"] = arg2
 	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*flight.Filter, error) {
-			return ec.unmarshalOModelFlightFilterInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFilter(ctx, v)
+			return ec.unmarshalOModelFlightFilterInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -500,7 +500,7 @@ func (ec *executionContext) field_Query_listBookings_args(ctx context.Context, r
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*booking.Filter, error) {
-			return ec.unmarshalOModelBookingFilterInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋbookingᚐFilter(ctx, v)
+			return ec.unmarshalOModelBookingFilterInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -530,7 +530,7 @@ func (ec *executionContext) field_Query_listFlights_args(ctx context.Context, ra
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*flight.Filter, error) {
-			return ec.unmarshalOModelFlightFilterInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFilter(ctx, v)
+			return ec.unmarshalOModelFlightFilterInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -1009,7 +1009,7 @@ func (ec *executionContext) _ModelFlightConnection_items(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*flight.Flight) graphql.Marshaler {
-			return ec.marshalNFlight2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFlightᚄ(ctx, selections, v)
+			return ec.marshalNFlight2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFlightᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1065,7 +1065,7 @@ func (ec *executionContext) _Mutation_createFlight(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *flight.Flight) graphql.Marshaler {
-			return ec.marshalOFlight2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFlight(ctx, selections, v)
+			return ec.marshalOFlight2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFlight(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1109,7 +1109,7 @@ func (ec *executionContext) _Mutation_updateFlight(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *flight.Flight) graphql.Marshaler {
-			return ec.marshalOFlight2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFlight(ctx, selections, v)
+			return ec.marshalOFlight2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFlight(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1153,7 +1153,7 @@ func (ec *executionContext) _Mutation_deleteFlight(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *flight.Flight) graphql.Marshaler {
-			return ec.marshalOFlight2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFlight(ctx, selections, v)
+			return ec.marshalOFlight2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFlight(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1285,7 +1285,7 @@ func (ec *executionContext) _Mutation_signIn(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *account.Session) graphql.Marshaler {
-			return ec.marshalNAuthSession2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋaccountᚐSession(ctx, selections, v)
+			return ec.marshalNAuthSession2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋaccountᚐSession(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1329,7 +1329,7 @@ func (ec *executionContext) _Mutation_refreshSession(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *account.Session) graphql.Marshaler {
-			return ec.marshalNAuthSession2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋaccountᚐSession(ctx, selections, v)
+			return ec.marshalNAuthSession2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋaccountᚐSession(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1461,7 +1461,7 @@ func (ec *executionContext) _Mutation_processBooking(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *booking.Booking) graphql.Marshaler {
-			return ec.marshalOBooking2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋbookingᚐBooking(ctx, selections, v)
+			return ec.marshalOBooking2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐBooking(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1505,7 +1505,7 @@ func (ec *executionContext) _Mutation_checkIn(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *booking.Booking) graphql.Marshaler {
-			return ec.marshalOBooking2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋbookingᚐBooking(ctx, selections, v)
+			return ec.marshalOBooking2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐBooking(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1549,7 +1549,7 @@ func (ec *executionContext) _Mutation_cancelBooking(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *booking.Booking) graphql.Marshaler {
-			return ec.marshalOBooking2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋbookingᚐBooking(ctx, selections, v)
+			return ec.marshalOBooking2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐBooking(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1593,7 +1593,7 @@ func (ec *executionContext) _Mutation_authorizePayment(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *payment.Charge) graphql.Marshaler {
-			return ec.marshalOPaymentAuthorization2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋpaymentᚐCharge(ctx, selections, v)
+			return ec.marshalOPaymentAuthorization2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋpaymentᚐCharge(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1637,7 +1637,7 @@ func (ec *executionContext) _Query_getFlight(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *flight.Flight) graphql.Marshaler {
-			return ec.marshalOFlight2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFlight(ctx, selections, v)
+			return ec.marshalOFlight2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFlight(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1769,7 +1769,7 @@ func (ec *executionContext) _Query_getBooking(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *booking.Booking) graphql.Marshaler {
-			return ec.marshalOBooking2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋbookingᚐBooking(ctx, selections, v)
+			return ec.marshalOBooking2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋbookingᚐBooking(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1901,7 +1901,7 @@ func (ec *executionContext) _Query_getLoyalty(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *loyalty.Loyalty) graphql.Marshaler {
-			return ec.marshalOLoyalty2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋloyaltyᚐLoyalty(ctx, selections, v)
+			return ec.marshalOLoyalty2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋloyaltyᚐLoyalty(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2203,49 +2203,49 @@ func (ec *executionContext) unmarshalInputModelFlightByDepartureScheduleComposit
 		switch k {
 		case "eq":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
-			data, err := ec.unmarshalOModelFlightByDepartureScheduleCompositeKeyInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐScheduleKey(ctx, v)
+			data, err := ec.unmarshalOModelFlightByDepartureScheduleCompositeKeyInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐScheduleKey(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Eq = data
 		case "le":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("le"))
-			data, err := ec.unmarshalOModelFlightByDepartureScheduleCompositeKeyInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐScheduleKey(ctx, v)
+			data, err := ec.unmarshalOModelFlightByDepartureScheduleCompositeKeyInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐScheduleKey(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Le = data
 		case "lt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lt"))
-			data, err := ec.unmarshalOModelFlightByDepartureScheduleCompositeKeyInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐScheduleKey(ctx, v)
+			data, err := ec.unmarshalOModelFlightByDepartureScheduleCompositeKeyInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐScheduleKey(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Lt = data
 		case "ge":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ge"))
-			data, err := ec.unmarshalOModelFlightByDepartureScheduleCompositeKeyInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐScheduleKey(ctx, v)
+			data, err := ec.unmarshalOModelFlightByDepartureScheduleCompositeKeyInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐScheduleKey(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Ge = data
 		case "gt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gt"))
-			data, err := ec.unmarshalOModelFlightByDepartureScheduleCompositeKeyInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐScheduleKey(ctx, v)
+			data, err := ec.unmarshalOModelFlightByDepartureScheduleCompositeKeyInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐScheduleKey(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Gt = data
 		case "between":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("between"))
-			data, err := ec.unmarshalOModelFlightByDepartureScheduleCompositeKeyInput2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐScheduleKey(ctx, v)
+			data, err := ec.unmarshalOModelFlightByDepartureScheduleCompositeKeyInput2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐScheduleKey(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Between = data
 		case "beginsWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("beginsWith"))
-			data, err := ec.unmarshalOModelFlightByDepartureScheduleCompositeKeyInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐScheduleKey(ctx, v)
+			data, err := ec.unmarshalOModelFlightByDepartureScheduleCompositeKeyInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐScheduleKey(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -2424,21 +2424,21 @@ func (ec *executionContext) unmarshalInputModelFlightConditionInput(ctx context.
 			it.TotalSeats = data
 		case "and":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
-			data, err := ec.unmarshalOModelFlightConditionInput2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFilter(ctx, v)
+			data, err := ec.unmarshalOModelFlightConditionInput2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFilter(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.And = data
 		case "or":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
-			data, err := ec.unmarshalOModelFlightConditionInput2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFilter(ctx, v)
+			data, err := ec.unmarshalOModelFlightConditionInput2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFilter(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Or = data
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
-			data, err := ec.unmarshalOModelFlightConditionInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFilter(ctx, v)
+			data, err := ec.unmarshalOModelFlightConditionInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFilter(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -2587,21 +2587,21 @@ func (ec *executionContext) unmarshalInputModelFlightFilterInput(ctx context.Con
 			it.TotalSeats = data
 		case "and":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
-			data, err := ec.unmarshalOModelFlightFilterInput2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFilter(ctx, v)
+			data, err := ec.unmarshalOModelFlightFilterInput2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFilter(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.And = data
 		case "or":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
-			data, err := ec.unmarshalOModelFlightFilterInput2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFilter(ctx, v)
+			data, err := ec.unmarshalOModelFlightFilterInput2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFilter(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Or = data
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
-			data, err := ec.unmarshalOModelFlightFilterInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFilter(ctx, v)
+			data, err := ec.unmarshalOModelFlightFilterInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFilter(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -3277,7 +3277,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) unmarshalNCreateFlightInput2githubᚗcomᚋskygraphᚋskygraphᚋflightᚐCreateInput(ctx context.Context, v any) (flight.CreateInput, error) {
+func (ec *executionContext) unmarshalNCreateFlightInput2githubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐCreateInput(ctx context.Context, v any) (flight.CreateInput, error) {
 	res, err := ec.unmarshalInputCreateFlightInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -3287,11 +3287,11 @@ func (ec *executionContext) unmarshalNDeleteFlightInput2githubᚗcomᚋskygraph�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNFlight2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFlightᚄ(ctx context.Context, sel ast.SelectionSet, v []*flight.Flight) graphql.Marshaler {
+func (ec *executionContext) marshalNFlight2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFlightᚄ(ctx context.Context, sel ast.SelectionSet, v []*flight.Flight) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 100, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNFlight2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFlight(ctx, sel, v[i])
+		return ec.marshalNFlight2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFlight(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -3303,7 +3303,7 @@ func (ec *executionContext) marshalNFlight2ᚕᚖgithubᚗcomᚋskygraphᚋskygr
 	return ret
 }
 
-func (ec *executionContext) marshalNFlight2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFlight(ctx context.Context, sel ast.SelectionSet, v *flight.Flight) graphql.Marshaler {
+func (ec *executionContext) marshalNFlight2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFlight(ctx context.Context, sel ast.SelectionSet, v *flight.Flight) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -3313,19 +3313,19 @@ func (ec *executionContext) marshalNFlight2ᚖgithubᚗcomᚋskygraphᚋskygraph
 	return ec._Flight(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNUpdateFlightInput2githubᚗcomᚋskygraphᚋskygraphᚋflightᚐUpdateInput(ctx context.Context, v any) (flight.UpdateInput, error) {
+func (ec *executionContext) unmarshalNUpdateFlightInput2githubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐUpdateInput(ctx context.Context, v any) (flight.UpdateInput, error) {
 	res, err := ec.unmarshalInputUpdateFlightInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOFlight2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFlight(ctx context.Context, sel ast.SelectionSet, v *flight.Flight) graphql.Marshaler {
+func (ec *executionContext) marshalOFlight2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFlight(ctx context.Context, sel ast.SelectionSet, v *flight.Flight) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Flight(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOModelFlightByDepartureScheduleCompositeKeyConditionInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐScheduleCondition(ctx context.Context, v any) (*flight.ScheduleCondition, error) {
+func (ec *executionContext) unmarshalOModelFlightByDepartureScheduleCompositeKeyConditionInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐScheduleCondition(ctx context.Context, v any) (*flight.ScheduleCondition, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -3333,7 +3333,7 @@ func (ec *executionContext) unmarshalOModelFlightByDepartureScheduleCompositeKey
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOModelFlightByDepartureScheduleCompositeKeyInput2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐScheduleKey(ctx context.Context, v any) ([]*flight.ScheduleKey, error) {
+func (ec *executionContext) unmarshalOModelFlightByDepartureScheduleCompositeKeyInput2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐScheduleKey(ctx context.Context, v any) ([]*flight.ScheduleKey, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -3342,7 +3342,7 @@ func (ec *executionContext) unmarshalOModelFlightByDepartureScheduleCompositeKey
 	res := make([]*flight.ScheduleKey, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalOModelFlightByDepartureScheduleCompositeKeyInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐScheduleKey(ctx, vSlice[i])
+		res[i], err = ec.unmarshalOModelFlightByDepartureScheduleCompositeKeyInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐScheduleKey(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -3350,7 +3350,7 @@ func (ec *executionContext) unmarshalOModelFlightByDepartureScheduleCompositeKey
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalOModelFlightByDepartureScheduleCompositeKeyInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐScheduleKey(ctx context.Context, v any) (*flight.ScheduleKey, error) {
+func (ec *executionContext) unmarshalOModelFlightByDepartureScheduleCompositeKeyInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐScheduleKey(ctx context.Context, v any) (*flight.ScheduleKey, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -3358,7 +3358,7 @@ func (ec *executionContext) unmarshalOModelFlightByDepartureScheduleCompositeKey
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOModelFlightConditionInput2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFilter(ctx context.Context, v any) ([]*flight.Filter, error) {
+func (ec *executionContext) unmarshalOModelFlightConditionInput2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFilter(ctx context.Context, v any) ([]*flight.Filter, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -3367,7 +3367,7 @@ func (ec *executionContext) unmarshalOModelFlightConditionInput2ᚕᚖgithubᚗc
 	res := make([]*flight.Filter, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalOModelFlightConditionInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFilter(ctx, vSlice[i])
+		res[i], err = ec.unmarshalOModelFlightConditionInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFilter(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -3375,7 +3375,7 @@ func (ec *executionContext) unmarshalOModelFlightConditionInput2ᚕᚖgithubᚗc
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalOModelFlightConditionInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFilter(ctx context.Context, v any) (*flight.Filter, error) {
+func (ec *executionContext) unmarshalOModelFlightConditionInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFilter(ctx context.Context, v any) (*flight.Filter, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -3390,7 +3390,7 @@ func (ec *executionContext) marshalOModelFlightConnection2ᚖgithubᚗcomᚋskyg
 	return ec._ModelFlightConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOModelFlightFilterInput2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFilter(ctx context.Context, v any) ([]*flight.Filter, error) {
+func (ec *executionContext) unmarshalOModelFlightFilterInput2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFilter(ctx context.Context, v any) ([]*flight.Filter, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -3399,7 +3399,7 @@ func (ec *executionContext) unmarshalOModelFlightFilterInput2ᚕᚖgithubᚗcom�
 	res := make([]*flight.Filter, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalOModelFlightFilterInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFilter(ctx, vSlice[i])
+		res[i], err = ec.unmarshalOModelFlightFilterInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFilter(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -3407,7 +3407,7 @@ func (ec *executionContext) unmarshalOModelFlightFilterInput2ᚕᚖgithubᚗcom�
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalOModelFlightFilterInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋflightᚐFilter(ctx context.Context, v any) (*flight.Filter, error) {
+func (ec *executionContext) unmarshalOModelFlightFilterInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋflightᚐFilter(ctx context.Context, v any) (*flight.Filter, error) {
 	if v == nil {
 		return nil, nil
 	}

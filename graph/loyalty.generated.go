@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/skygraph/skygraph/domain/loyalty"
 	"github.com/skygraph/skygraph/graph/model"
-	"github.com/skygraph/skygraph/loyalty"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -347,7 +347,7 @@ func (ec *executionContext) _LoyaltyHistoryConnection_items(ctx context.Context,
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*loyalty.Entry) graphql.Marshaler {
-			return ec.marshalNLoyaltyEntry2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋloyaltyᚐEntryᚄ(ctx, selections, v)
+			return ec.marshalNLoyaltyEntry2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋloyaltyᚐEntryᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -767,11 +767,11 @@ func (ec *executionContext) _LoyaltyHistoryConnection(ctx context.Context, sel a
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNLoyaltyEntry2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋloyaltyᚐEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*loyalty.Entry) graphql.Marshaler {
+func (ec *executionContext) marshalNLoyaltyEntry2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋloyaltyᚐEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*loyalty.Entry) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 100, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNLoyaltyEntry2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋloyaltyᚐEntry(ctx, sel, v[i])
+		return ec.marshalNLoyaltyEntry2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋloyaltyᚐEntry(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -783,7 +783,7 @@ func (ec *executionContext) marshalNLoyaltyEntry2ᚕᚖgithubᚗcomᚋskygraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNLoyaltyEntry2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋloyaltyᚐEntry(ctx context.Context, sel ast.SelectionSet, v *loyalty.Entry) graphql.Marshaler {
+func (ec *executionContext) marshalNLoyaltyEntry2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋloyaltyᚐEntry(ctx context.Context, sel ast.SelectionSet, v *loyalty.Entry) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -793,7 +793,7 @@ func (ec *executionContext) marshalNLoyaltyEntry2ᚖgithubᚗcomᚋskygraphᚋsk
 	return ec._LoyaltyEntry(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOLoyalty2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋloyaltyᚐLoyalty(ctx context.Context, sel ast.SelectionSet, v *loyalty.Loyalty) graphql.Marshaler {
+func (ec *executionContext) marshalOLoyalty2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋloyaltyᚐLoyalty(ctx context.Context, sel ast.SelectionSet, v *loyalty.Loyalty) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/skygraph/skygraph/payment"
+	"github.com/skygraph/skygraph/domain/payment"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -494,7 +494,7 @@ func (ec *executionContext) _PaymentAuthorization(ctx context.Context, sel ast.S
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalOPaymentAuthorization2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋpaymentᚐCharge(ctx context.Context, sel ast.SelectionSet, v *payment.Charge) graphql.Marshaler {
+func (ec *executionContext) marshalOPaymentAuthorization2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋpaymentᚐCharge(ctx context.Context, sel ast.SelectionSet, v *payment.Charge) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

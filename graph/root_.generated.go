@@ -9,9 +9,9 @@ import (
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/skygraph/skygraph/booking"
+	"github.com/skygraph/skygraph/domain/booking"
+	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/filter"
-	"github.com/skygraph/skygraph/flight"
 	"github.com/skygraph/skygraph/graph/model"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"

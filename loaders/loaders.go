@@ -14,7 +14,7 @@ import (
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/skygraph/skygraph/apperr"
-	"github.com/skygraph/skygraph/flight"
+	"github.com/skygraph/skygraph/domain/flight"
 )
 
 // FlightSource is the batch read behind FlightByID (flight.Service implements it).

@@ -23,7 +23,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/skygraph/skygraph/account"
+	"github.com/skygraph/skygraph/domain/account"
 )
 
 // Defaults, Cognito's where Cognito has one.

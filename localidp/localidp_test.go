@@ -22,9 +22,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/skygraph/skygraph/account"
-	"github.com/skygraph/skygraph/account/accounttest"
 	"github.com/skygraph/skygraph/apperr"
+	"github.com/skygraph/skygraph/domain/account"
+	"github.com/skygraph/skygraph/domain/account/accounttest"
 	"github.com/skygraph/skygraph/dynamo/dynamotest"
 	"github.com/skygraph/skygraph/localidp"
 )

@@ -7,8 +7,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/skygraph/skygraph/account"
 	"github.com/skygraph/skygraph/apperr"
+	"github.com/skygraph/skygraph/domain/account"
 )
 
 var _ account.Provider = (*Provider)(nil)

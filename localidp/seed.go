@@ -6,8 +6,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/skygraph/skygraph/account"
 	"github.com/skygraph/skygraph/apperr"
+	"github.com/skygraph/skygraph/domain/account"
 )
 
 // DemoAccount is one of the accounts Seed creates.

@@ -11,8 +11,8 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 
-	"github.com/skygraph/skygraph/account"
 	"github.com/skygraph/skygraph/apperr"
+	"github.com/skygraph/skygraph/domain/account"
 )
 
 // accessScope is the scope Cognito puts in access tokens of the user-password flow.

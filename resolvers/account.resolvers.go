@@ -8,8 +8,8 @@ package resolvers
 import (
 	"context"
 
-	"github.com/skygraph/skygraph/account"
 	"github.com/skygraph/skygraph/auth"
+	"github.com/skygraph/skygraph/domain/account"
 	"github.com/skygraph/skygraph/graph/model"
 )
 

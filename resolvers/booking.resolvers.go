@@ -9,13 +9,13 @@ import (
 	"context"
 
 	"github.com/skygraph/skygraph/apperr"
-	"github.com/skygraph/skygraph/booking"
+	"github.com/skygraph/skygraph/domain/booking"
+	"github.com/skygraph/skygraph/domain/flight"
+	"github.com/skygraph/skygraph/domain/payment"
 	"github.com/skygraph/skygraph/filter"
-	"github.com/skygraph/skygraph/flight"
 	"github.com/skygraph/skygraph/graph"
 	"github.com/skygraph/skygraph/graph/model"
 	"github.com/skygraph/skygraph/loaders"
-	"github.com/skygraph/skygraph/payment"
 )
 
 func (r *bookingResolver) OutboundFlight(ctx context.Context, obj *booking.Booking) (*flight.Flight, error) {

@@ -3,10 +3,10 @@ package resolvers
 import (
 	"context"
 
-	"github.com/skygraph/skygraph/account"
 	"github.com/skygraph/skygraph/auth"
-	"github.com/skygraph/skygraph/booking"
-	"github.com/skygraph/skygraph/flight"
+	"github.com/skygraph/skygraph/domain/account"
+	"github.com/skygraph/skygraph/domain/booking"
+	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/graph/model"
 )
 

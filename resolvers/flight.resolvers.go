@@ -9,8 +9,8 @@ import (
 	"context"
 
 	"github.com/skygraph/skygraph/apperr"
+	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/filter"
-	"github.com/skygraph/skygraph/flight"
 	"github.com/skygraph/skygraph/graph"
 	"github.com/skygraph/skygraph/graph/model"
 	"github.com/skygraph/skygraph/loaders"

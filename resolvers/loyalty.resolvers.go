@@ -8,11 +8,11 @@ package resolvers
 import (
 	"context"
 
-	"github.com/skygraph/skygraph/account"
 	"github.com/skygraph/skygraph/auth"
+	"github.com/skygraph/skygraph/domain/account"
+	"github.com/skygraph/skygraph/domain/loyalty"
 	"github.com/skygraph/skygraph/graph"
 	"github.com/skygraph/skygraph/graph/model"
-	"github.com/skygraph/skygraph/loyalty"
 )
 
 func (r *loyaltyResolver) Points(ctx context.Context, obj *loyalty.Loyalty) (*int, error) {

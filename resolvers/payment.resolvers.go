@@ -9,8 +9,8 @@ import (
 	"context"
 
 	"github.com/skygraph/skygraph/auth"
+	"github.com/skygraph/skygraph/domain/payment"
 	"github.com/skygraph/skygraph/graph"
-	"github.com/skygraph/skygraph/payment"
 )
 
 func (r *mutationResolver) AuthorizePayment(ctx context.Context, amount int, currency string, cardToken string, idempotencyKey *string) (*payment.Charge, error) {

@@ -10,13 +10,13 @@ package resolvers
 import (
 	"github.com/99designs/gqlgen/graphql"
 
-	"github.com/skygraph/skygraph/account"
-	"github.com/skygraph/skygraph/booking"
+	"github.com/skygraph/skygraph/domain/account"
+	"github.com/skygraph/skygraph/domain/booking"
+	"github.com/skygraph/skygraph/domain/flight"
+	"github.com/skygraph/skygraph/domain/loyalty"
+	"github.com/skygraph/skygraph/domain/payment"
 	"github.com/skygraph/skygraph/filter"
-	"github.com/skygraph/skygraph/flight"
 	"github.com/skygraph/skygraph/graph"
-	"github.com/skygraph/skygraph/loyalty"
-	"github.com/skygraph/skygraph/payment"
 )
 
 // Deps are the services the resolvers call.

@@ -8,9 +8,9 @@ import (
 	"io"
 	"strconv"
 
-	"github.com/skygraph/skygraph/booking"
-	"github.com/skygraph/skygraph/flight"
-	"github.com/skygraph/skygraph/loyalty"
+	"github.com/skygraph/skygraph/domain/booking"
+	"github.com/skygraph/skygraph/domain/flight"
+	"github.com/skygraph/skygraph/domain/loyalty"
 )
 
 type AuthRule struct {

@@ -38,7 +38,7 @@ func TestModuleFollowsLayerRules(t *testing.T) {
 		seen = append(seen, p.ImportPath)
 	}
 	require.Contains(t, seen, layers.Module+"/resolvers", "the check must see the resolvers")
-	require.Contains(t, seen, layers.Module+"/flight", "the check must see a domain package")
+	require.Contains(t, seen, layers.Module+"/domain/flight", "the check must see a domain package")
 	require.Empty(t, layers.Check(pkgs, layers.Rules))
 }
 

@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skygraph/skygraph/apperr"
-	"github.com/skygraph/skygraph/loyalty"
+	"github.com/skygraph/skygraph/domain/loyalty"
 )
 
 // TestTierBoundaries: the sample's tiers, at and either side of each threshold.

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/skygraph/skygraph/apperr"
-	"github.com/skygraph/skygraph/flight"
-	"github.com/skygraph/skygraph/payment"
+	"github.com/skygraph/skygraph/domain/flight"
+	"github.com/skygraph/skygraph/domain/payment"
 )
 
 // CreateInput is what processBooking reads of the sample's CreateBookingInput. The

@@ -6,9 +6,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skygraph/skygraph/apperr"
+	"github.com/skygraph/skygraph/domain/flight"
+	"github.com/skygraph/skygraph/domain/flight/flighttest"
 	"github.com/skygraph/skygraph/filter"
-	"github.com/skygraph/skygraph/flight"
-	"github.com/skygraph/skygraph/flight/flighttest"
 )
 
 func p[T any](v T) *T { return &v }

@@ -8,9 +8,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skygraph/skygraph/apperr"
+	"github.com/skygraph/skygraph/domain/flight"
+	"github.com/skygraph/skygraph/domain/flight/flighttest"
 	"github.com/skygraph/skygraph/dynamo/dynamotest"
-	"github.com/skygraph/skygraph/flight"
-	"github.com/skygraph/skygraph/flight/flighttest"
 )
 
 // TestConcurrentUpdatesAreNeverLost attacks optimistic concurrency: concurrent edits of one

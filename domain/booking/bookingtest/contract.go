@@ -22,11 +22,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skygraph/skygraph/apperr"
-	"github.com/skygraph/skygraph/booking"
+	"github.com/skygraph/skygraph/domain/booking"
+	"github.com/skygraph/skygraph/domain/flight"
+	"github.com/skygraph/skygraph/domain/flight/flighttest"
+	"github.com/skygraph/skygraph/domain/loyalty"
 	"github.com/skygraph/skygraph/filter"
-	"github.com/skygraph/skygraph/flight"
-	"github.com/skygraph/skygraph/flight/flighttest"
-	"github.com/skygraph/skygraph/loyalty"
 )
 
 // Fixture is one empty store under test. The three repositories must share it: a booking

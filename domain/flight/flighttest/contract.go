@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skygraph/skygraph/apperr"
+	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/filter"
-	"github.com/skygraph/skygraph/flight"
 )
 
 // Base is the first departure of the flights Make builds.

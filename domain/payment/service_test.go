@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skygraph/skygraph/apperr"
-	"github.com/skygraph/skygraph/payment"
+	"github.com/skygraph/skygraph/domain/payment"
 )
 
 // fakeProvider records the calls the Service lets through and answers from a map.

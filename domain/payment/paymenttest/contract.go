@@ -19,7 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skygraph/skygraph/apperr"
-	"github.com/skygraph/skygraph/payment"
+	"github.com/skygraph/skygraph/domain/payment"
 )
 
 // Stripe's test card tokens the suite uses.
