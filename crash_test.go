@@ -15,8 +15,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/skygraph/skygraph/dynamo/dynamotest"
-	"github.com/skygraph/skygraph/localidp"
+	"github.com/skygraph/skygraph/adapter/dynamo/dynamotest"
+	"github.com/skygraph/skygraph/adapter/localidp"
 )
 
 // proc is one skygraph process of the test.

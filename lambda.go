@@ -37,7 +37,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/skygraph/skygraph/app"
-	"github.com/skygraph/skygraph/jobs"
+	"github.com/skygraph/skygraph/internal/jobs"
 )
 
 // backgroundJobs is the registry of background jobs: run by the scheduled rules on Lambda,

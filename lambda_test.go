@@ -31,7 +31,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/skygraph/skygraph/app"
-	"github.com/skygraph/skygraph/jobs"
+	"github.com/skygraph/skygraph/internal/jobs"
 )
 
 // lockedBuffer collects log output written from several goroutines.

@@ -26,9 +26,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/skygraph/skygraph/adapter/dynamo"
 	"github.com/skygraph/skygraph/app"
-	"github.com/skygraph/skygraph/demo"
-	"github.com/skygraph/skygraph/dynamo"
+	"github.com/skygraph/skygraph/app/demo"
 )
 
 func main() {

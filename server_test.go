@@ -14,9 +14,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/skygraph/skygraph/adapter/dynamo/dynamotest"
 	"github.com/skygraph/skygraph/app"
-	"github.com/skygraph/skygraph/demo"
-	"github.com/skygraph/skygraph/dynamo/dynamotest"
+	"github.com/skygraph/skygraph/app/demo"
 	"github.com/skygraph/skygraph/internal/browsertest"
 )
 

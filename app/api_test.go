@@ -12,8 +12,8 @@ import (
 	"github.com/99designs/gqlgen/client"
 	"github.com/stretchr/testify/require"
 
+	"github.com/skygraph/skygraph/adapter/dynamo/dynamotest"
 	"github.com/skygraph/skygraph/app"
-	"github.com/skygraph/skygraph/dynamo/dynamotest"
 )
 
 func embeddedEnv(t *testing.T, mutate func(*app.Config)) *env {

@@ -8,15 +8,15 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/skygraph/skygraph/cardsim"
-	"github.com/skygraph/skygraph/demo"
+	"github.com/skygraph/skygraph/adapter/cardsim"
+	"github.com/skygraph/skygraph/adapter/dynamo"
+	"github.com/skygraph/skygraph/adapter/dynamo/embedded"
+	"github.com/skygraph/skygraph/app/demo"
 	"github.com/skygraph/skygraph/domain/account"
 	"github.com/skygraph/skygraph/domain/booking"
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/loyalty"
 	"github.com/skygraph/skygraph/domain/payment"
-	"github.com/skygraph/skygraph/dynamo"
-	"github.com/skygraph/skygraph/dynamo/embedded"
 	"github.com/skygraph/skygraph/resolvers"
 )
 

@@ -17,10 +17,10 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/skygraph/skygraph/adapter/dynamo"
+	"github.com/skygraph/skygraph/adapter/dynamo/dynamotest"
 	"github.com/skygraph/skygraph/app"
-	"github.com/skygraph/skygraph/demo"
-	"github.com/skygraph/skygraph/dynamo"
-	"github.com/skygraph/skygraph/dynamo/dynamotest"
+	"github.com/skygraph/skygraph/app/demo"
 )
 
 // env is a running app on one backend, with the DynamoDB calls counted.

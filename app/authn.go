@@ -7,8 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/skygraph/skygraph/apperr"
 	"github.com/skygraph/skygraph/auth"
+	"github.com/skygraph/skygraph/internal/apperr"
 	"github.com/skygraph/skygraph/internal/requestid"
 )
 

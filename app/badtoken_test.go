@@ -8,9 +8,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/skygraph/skygraph/adapter/dynamo/dynamotest"
 	"github.com/skygraph/skygraph/app"
 	"github.com/skygraph/skygraph/auth/authtest"
-	"github.com/skygraph/skygraph/dynamo/dynamotest"
 )
 
 // TestBadTokensAre401 is the acceptance "a table of at least 25 bad tokens, each rejected

@@ -13,7 +13,7 @@ import (
 
 	"github.com/99designs/gqlgen/client"
 
-	"github.com/skygraph/skygraph/dynamo/dynamotest"
+	"github.com/skygraph/skygraph/adapter/dynamo/dynamotest"
 )
 
 // Benchmarks of the whole request path (HTTP handler → gqlgen → resolvers → loaders →

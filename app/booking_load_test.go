@@ -16,9 +16,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/skygraph/skygraph/adapter/dynamo/dynamotest"
 	"github.com/skygraph/skygraph/app"
 	"github.com/skygraph/skygraph/domain/payment"
-	"github.com/skygraph/skygraph/dynamo/dynamotest"
 )
 
 // Load and retry tests of processBooking: many customers racing for the last seats of a

@@ -7,11 +7,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/skygraph/skygraph/adapter/cardsim"
+	"github.com/skygraph/skygraph/adapter/dynamo/dynamotest"
 	"github.com/skygraph/skygraph/app"
-	"github.com/skygraph/skygraph/cardsim"
 	"github.com/skygraph/skygraph/domain/booking"
 	"github.com/skygraph/skygraph/domain/payment"
-	"github.com/skygraph/skygraph/dynamo/dynamotest"
 )
 
 func gqlData(t *testing.T, out map[string]any, field string) map[string]any {

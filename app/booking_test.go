@@ -14,15 +14,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/require"
 
+	"github.com/skygraph/skygraph/adapter/cardsim"
+	"github.com/skygraph/skygraph/adapter/dynamo"
+	"github.com/skygraph/skygraph/adapter/dynamo/dynamotest"
 	"github.com/skygraph/skygraph/app"
-	"github.com/skygraph/skygraph/apperr"
-	"github.com/skygraph/skygraph/cardsim"
 	"github.com/skygraph/skygraph/domain/booking"
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/loyalty"
 	"github.com/skygraph/skygraph/domain/payment"
-	"github.com/skygraph/skygraph/dynamo"
-	"github.com/skygraph/skygraph/dynamo/dynamotest"
+	"github.com/skygraph/skygraph/internal/apperr"
 )
 
 // The sample frontend's booking operations (src/frontend/src/graphql), with Amplify's

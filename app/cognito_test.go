@@ -10,9 +10,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/stretchr/testify/require"
 
+	"github.com/skygraph/skygraph/adapter/cognito/cognitotest"
+	"github.com/skygraph/skygraph/adapter/dynamo/dynamotest"
 	"github.com/skygraph/skygraph/app"
-	"github.com/skygraph/skygraph/cognito/cognitotest"
-	"github.com/skygraph/skygraph/dynamo/dynamotest"
 )
 
 // TestCognitoLocalFlow is acceptance 1 against cognito-local: the server configured with

@@ -8,10 +8,10 @@ import (
 
 	"github.com/MicahParks/jwkset"
 
+	"github.com/skygraph/skygraph/adapter/cognito"
+	"github.com/skygraph/skygraph/adapter/localidp"
 	"github.com/skygraph/skygraph/auth"
-	"github.com/skygraph/skygraph/cognito"
 	"github.com/skygraph/skygraph/domain/account"
-	"github.com/skygraph/skygraph/localidp"
 )
 
 // LocalClientID is the app client id of the local identity provider's tokens.

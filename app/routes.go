@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/skygraph/skygraph/internal/playground"
 	"github.com/skygraph/skygraph/internal/requestid"
-	"github.com/skygraph/skygraph/playground"
 )
 
 // pinger is what /readyz checks.

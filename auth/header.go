@@ -4,7 +4,7 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/skygraph/skygraph/apperr"
+	"github.com/skygraph/skygraph/internal/apperr"
 )
 
 // msgHeaderInvalid is the client-safe message of a malformed Authorization header (AppSync's

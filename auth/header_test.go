@@ -5,8 +5,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/skygraph/skygraph/apperr"
 	"github.com/skygraph/skygraph/auth"
+	"github.com/skygraph/skygraph/internal/apperr"
 )
 
 func TestTokenFromHeader(t *testing.T) {

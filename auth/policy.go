@@ -12,7 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/skygraph/skygraph/apperr"
+	"github.com/skygraph/skygraph/internal/apperr"
 )
 
 // Policy is the schema's authorization, compiled once from its directives and enforced by

@@ -10,8 +10,8 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/skygraph/skygraph/apperr"
 	"github.com/skygraph/skygraph/auth"
+	"github.com/skygraph/skygraph/internal/apperr"
 )
 
 // A synthetic schema exercising every kind of rule.

@@ -18,7 +18,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"golang.org/x/time/rate"
 
-	"github.com/skygraph/skygraph/apperr"
+	"github.com/skygraph/skygraph/internal/apperr"
 )
 
 // Defaults of VerifierConfig. They follow Cognito's own numbers where it has them (keys are

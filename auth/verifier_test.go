@@ -13,9 +13,9 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/require"
 
-	"github.com/skygraph/skygraph/apperr"
 	"github.com/skygraph/skygraph/auth"
 	"github.com/skygraph/skygraph/auth/authtest"
+	"github.com/skygraph/skygraph/internal/apperr"
 )
 
 // Keys, the JWKS server, token minting and the table of bad tokens are in package

@@ -14,7 +14,7 @@ import (
 )
 
 // appTable is what the application declares for its table: dynamo.TableDefinition (the
-// CreateTableInput the server uses locally and in tests) and the names in dynamo/keys.go.
+// CreateTableInput the server uses locally and in tests) and the names in adapter/dynamo/keys.go.
 type appTable struct {
 	Definition struct {
 		AttributeDefinitions   []struct{ AttributeName, AttributeType string }
@@ -43,7 +43,7 @@ import (
 	"encoding/json"
 	"os"
 
-	"github.com/skygraph/skygraph/dynamo"
+	"github.com/skygraph/skygraph/adapter/dynamo"
 )
 
 func main() {

@@ -1,6 +1,6 @@
 package main
 
-// The single table's key schema, as the server uses it (dynamo/keys.go and
+// The single table's key schema, as the server uses it (adapter/dynamo/keys.go and
 // dynamo.TableDefinition in the main module). data_test.go compares the synthesized
 // template with dynamo.TableDefinition, so a rename on either side fails the tests.
 const (
@@ -16,7 +16,7 @@ const (
 	indexGSI2 = "GSI2" // projection KEYS_ONLY: hot attributes never rewrite this index
 )
 
-// tableActions are the only DynamoDB actions the server calls on the table (dynamo/):
+// tableActions are the only DynamoDB actions the server calls on the table (adapter/dynamo/):
 // item reads and writes, batches, Query, and DescribeTable for /readyz. Transactions need
 // no action of their own: IAM authorizes TransactWriteItems/TransactGetItems through the
 // per-item actions (PutItem, UpdateItem, DeleteItem, ConditionCheckItem, GetItem); there

@@ -451,7 +451,7 @@ func (ec *executionContext) unmarshalInputModelBookingFilterInput(ctx context.Co
 		switch k {
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalOModelIDInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelIDInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -465,35 +465,35 @@ func (ec *executionContext) unmarshalInputModelBookingFilterInput(ctx context.Co
 			it.Status = data
 		case "paymentToken":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentToken"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PaymentToken = data
 		case "checkedIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("checkedIn"))
-			data, err := ec.unmarshalOModelBooleanInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐBooleanInput(ctx, v)
+			data, err := ec.unmarshalOModelBooleanInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐBooleanInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CheckedIn = data
 		case "customer":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customer"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Customer = data
 		case "createdAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedAt = data
 		case "bookingReference":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bookingReference"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}

@@ -17,8 +17,8 @@ import (
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/loyalty"
 	"github.com/skygraph/skygraph/domain/payment"
-	"github.com/skygraph/skygraph/filter"
 	"github.com/skygraph/skygraph/graph/model"
+	"github.com/skygraph/skygraph/internal/filter"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -358,7 +358,7 @@ func (ec *executionContext) field_Query_getBookingByStatus_args(ctx context.Cont
 	args["customer"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "status",
 		func(ctx context.Context, v any) (*filter.KeyStringInput, error) {
-			return ec.unmarshalOModelStringKeyConditionInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐKeyStringInput(ctx, v)
+			return ec.unmarshalOModelStringKeyConditionInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐKeyStringInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -366,7 +366,7 @@ func (ec *executionContext) field_Query_getBookingByStatus_args(ctx context.Cont
 	args["status"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "sortDirection",
 		func(ctx context.Context, v any) (*filter.SortDirection, error) {
-			return ec.unmarshalOModelSortDirection2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐSortDirection(ctx, v)
+			return ec.unmarshalOModelSortDirection2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐSortDirection(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -434,7 +434,7 @@ func (ec *executionContext) field_Query_getFlightBySchedule_args(ctx context.Con
 	args["arrivalAirportCodeDepartureDate"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "sortDirection",
 		func(ctx context.Context, v any) (*filter.SortDirection, error) {
-			return ec.unmarshalOModelSortDirection2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐSortDirection(ctx, v)
+			return ec.unmarshalOModelSortDirection2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐSortDirection(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2312,112 +2312,112 @@ func (ec *executionContext) unmarshalInputModelFlightConditionInput(ctx context.
 		switch k {
 		case "departureDate":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departureDate"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DepartureDate = data
 		case "departureAirportCode":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departureAirportCode"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DepartureAirportCode = data
 		case "departureAirportName":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departureAirportName"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DepartureAirportName = data
 		case "departureCity":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departureCity"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DepartureCity = data
 		case "departureLocale":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departureLocale"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DepartureLocale = data
 		case "arrivalDate":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("arrivalDate"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ArrivalDate = data
 		case "arrivalAirportCode":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("arrivalAirportCode"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ArrivalAirportCode = data
 		case "arrivalAirportName":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("arrivalAirportName"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ArrivalAirportName = data
 		case "arrivalCity":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("arrivalCity"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ArrivalCity = data
 		case "arrivalLocale":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("arrivalLocale"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ArrivalLocale = data
 		case "ticketPrice":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ticketPrice"))
-			data, err := ec.unmarshalOModelIntInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐIntInput(ctx, v)
+			data, err := ec.unmarshalOModelIntInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐIntInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TicketPrice = data
 		case "ticketCurrency":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ticketCurrency"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TicketCurrency = data
 		case "flightNumber":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("flightNumber"))
-			data, err := ec.unmarshalOModelIntInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐIntInput(ctx, v)
+			data, err := ec.unmarshalOModelIntInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐIntInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FlightNumber = data
 		case "seatAllocation":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seatAllocation"))
-			data, err := ec.unmarshalOModelIntInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐIntInput(ctx, v)
+			data, err := ec.unmarshalOModelIntInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐIntInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SeatAllocation = data
 		case "seatCapacity":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seatCapacity"))
-			data, err := ec.unmarshalOModelIntInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐIntInput(ctx, v)
+			data, err := ec.unmarshalOModelIntInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐIntInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SeatCapacity = data
 		case "totalSeats":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("totalSeats"))
-			data, err := ec.unmarshalOModelIntInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐIntInput(ctx, v)
+			data, err := ec.unmarshalOModelIntInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐIntInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -2468,119 +2468,119 @@ func (ec *executionContext) unmarshalInputModelFlightFilterInput(ctx context.Con
 		switch k {
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalOModelIDInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelIDInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ID = data
 		case "departureDate":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departureDate"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DepartureDate = data
 		case "departureAirportCode":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departureAirportCode"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DepartureAirportCode = data
 		case "departureAirportName":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departureAirportName"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DepartureAirportName = data
 		case "departureCity":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departureCity"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DepartureCity = data
 		case "departureLocale":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departureLocale"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DepartureLocale = data
 		case "arrivalDate":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("arrivalDate"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ArrivalDate = data
 		case "arrivalAirportCode":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("arrivalAirportCode"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ArrivalAirportCode = data
 		case "arrivalAirportName":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("arrivalAirportName"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ArrivalAirportName = data
 		case "arrivalCity":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("arrivalCity"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ArrivalCity = data
 		case "arrivalLocale":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("arrivalLocale"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ArrivalLocale = data
 		case "ticketPrice":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ticketPrice"))
-			data, err := ec.unmarshalOModelIntInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐIntInput(ctx, v)
+			data, err := ec.unmarshalOModelIntInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐIntInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TicketPrice = data
 		case "ticketCurrency":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ticketCurrency"))
-			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx, v)
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TicketCurrency = data
 		case "flightNumber":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("flightNumber"))
-			data, err := ec.unmarshalOModelIntInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐIntInput(ctx, v)
+			data, err := ec.unmarshalOModelIntInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐIntInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FlightNumber = data
 		case "seatAllocation":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seatAllocation"))
-			data, err := ec.unmarshalOModelIntInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐIntInput(ctx, v)
+			data, err := ec.unmarshalOModelIntInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐIntInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SeatAllocation = data
 		case "seatCapacity":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seatCapacity"))
-			data, err := ec.unmarshalOModelIntInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐIntInput(ctx, v)
+			data, err := ec.unmarshalOModelIntInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐIntInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SeatCapacity = data
 		case "totalSeats":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("totalSeats"))
-			data, err := ec.unmarshalOModelIntInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐIntInput(ctx, v)
+			data, err := ec.unmarshalOModelIntInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐIntInput(ctx, v)
 			if err != nil {
 				return it, err
 			}

@@ -6,7 +6,7 @@ import (
 	"context"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/skygraph/skygraph/filter"
+	"github.com/skygraph/skygraph/internal/filter"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -65,7 +65,7 @@ func (ec *executionContext) unmarshalInputModelBooleanInput(ctx context.Context,
 			it.AttributeExists = data
 		case "attributeType":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attributeType"))
-			data, err := ec.unmarshalOModelAttributeTypes2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐAttributeType(ctx, v)
+			data, err := ec.unmarshalOModelAttributeTypes2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐAttributeType(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -172,14 +172,14 @@ func (ec *executionContext) unmarshalInputModelIDInput(ctx context.Context, obj 
 			it.AttributeExists = data
 		case "attributeType":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attributeType"))
-			data, err := ec.unmarshalOModelAttributeTypes2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐAttributeType(ctx, v)
+			data, err := ec.unmarshalOModelAttributeTypes2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐAttributeType(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AttributeType = data
 		case "size":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("size"))
-			data, err := ec.unmarshalOModelSizeInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐSizeInput(ctx, v)
+			data, err := ec.unmarshalOModelSizeInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐSizeInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -265,7 +265,7 @@ func (ec *executionContext) unmarshalInputModelIntInput(ctx context.Context, obj
 			it.AttributeExists = data
 		case "attributeType":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attributeType"))
-			data, err := ec.unmarshalOModelAttributeTypes2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐAttributeType(ctx, v)
+			data, err := ec.unmarshalOModelAttributeTypes2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐAttributeType(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -444,14 +444,14 @@ func (ec *executionContext) unmarshalInputModelStringInput(ctx context.Context, 
 			it.AttributeExists = data
 		case "attributeType":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attributeType"))
-			data, err := ec.unmarshalOModelAttributeTypes2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐAttributeType(ctx, v)
+			data, err := ec.unmarshalOModelAttributeTypes2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐAttributeType(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AttributeType = data
 		case "size":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("size"))
-			data, err := ec.unmarshalOModelSizeInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐSizeInput(ctx, v)
+			data, err := ec.unmarshalOModelSizeInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐSizeInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -545,7 +545,7 @@ func (ec *executionContext) unmarshalInputModelStringKeyConditionInput(ctx conte
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) unmarshalOModelAttributeTypes2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐAttributeType(ctx context.Context, v any) (*filter.AttributeType, error) {
+func (ec *executionContext) unmarshalOModelAttributeTypes2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐAttributeType(ctx context.Context, v any) (*filter.AttributeType, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -554,14 +554,14 @@ func (ec *executionContext) unmarshalOModelAttributeTypes2ᚖgithubᚗcomᚋskyg
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOModelAttributeTypes2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐAttributeType(ctx context.Context, sel ast.SelectionSet, v *filter.AttributeType) graphql.Marshaler {
+func (ec *executionContext) marshalOModelAttributeTypes2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐAttributeType(ctx context.Context, sel ast.SelectionSet, v *filter.AttributeType) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return v
 }
 
-func (ec *executionContext) unmarshalOModelBooleanInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐBooleanInput(ctx context.Context, v any) (*filter.BooleanInput, error) {
+func (ec *executionContext) unmarshalOModelBooleanInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐBooleanInput(ctx context.Context, v any) (*filter.BooleanInput, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -569,7 +569,7 @@ func (ec *executionContext) unmarshalOModelBooleanInput2ᚖgithubᚗcomᚋskygra
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOModelIDInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx context.Context, v any) (*filter.StringInput, error) {
+func (ec *executionContext) unmarshalOModelIDInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx context.Context, v any) (*filter.StringInput, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -577,7 +577,7 @@ func (ec *executionContext) unmarshalOModelIDInput2ᚖgithubᚗcomᚋskygraphᚋ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOModelIntInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐIntInput(ctx context.Context, v any) (*filter.IntInput, error) {
+func (ec *executionContext) unmarshalOModelIntInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐIntInput(ctx context.Context, v any) (*filter.IntInput, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -585,7 +585,7 @@ func (ec *executionContext) unmarshalOModelIntInput2ᚖgithubᚗcomᚋskygraph�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOModelSizeInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐSizeInput(ctx context.Context, v any) (*filter.SizeInput, error) {
+func (ec *executionContext) unmarshalOModelSizeInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐSizeInput(ctx context.Context, v any) (*filter.SizeInput, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -593,7 +593,7 @@ func (ec *executionContext) unmarshalOModelSizeInput2ᚖgithubᚗcomᚋskygraph�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOModelSortDirection2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐSortDirection(ctx context.Context, v any) (*filter.SortDirection, error) {
+func (ec *executionContext) unmarshalOModelSortDirection2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐSortDirection(ctx context.Context, v any) (*filter.SortDirection, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -602,14 +602,14 @@ func (ec *executionContext) unmarshalOModelSortDirection2ᚖgithubᚗcomᚋskygr
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOModelSortDirection2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐSortDirection(ctx context.Context, sel ast.SelectionSet, v *filter.SortDirection) graphql.Marshaler {
+func (ec *executionContext) marshalOModelSortDirection2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐSortDirection(ctx context.Context, sel ast.SelectionSet, v *filter.SortDirection) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return v
 }
 
-func (ec *executionContext) unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐStringInput(ctx context.Context, v any) (*filter.StringInput, error) {
+func (ec *executionContext) unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx context.Context, v any) (*filter.StringInput, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -617,7 +617,7 @@ func (ec *executionContext) unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygrap
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOModelStringKeyConditionInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋfilterᚐKeyStringInput(ctx context.Context, v any) (*filter.KeyStringInput, error) {
+func (ec *executionContext) unmarshalOModelStringKeyConditionInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐKeyStringInput(ctx context.Context, v any) (*filter.KeyStringInput, error) {
 	if v == nil {
 		return nil, nil
 	}

@@ -11,8 +11,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/skygraph/skygraph/domain/booking"
 	"github.com/skygraph/skygraph/domain/flight"
-	"github.com/skygraph/skygraph/filter"
 	"github.com/skygraph/skygraph/graph/model"
+	"github.com/skygraph/skygraph/internal/filter"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )

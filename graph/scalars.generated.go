@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/skygraph/skygraph/scalars"
+	"github.com/skygraph/skygraph/internal/scalars"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 

@@ -13,8 +13,8 @@ import (
 
 	"github.com/graph-gophers/dataloader/v7"
 
-	"github.com/skygraph/skygraph/apperr"
 	"github.com/skygraph/skygraph/domain/flight"
+	"github.com/skygraph/skygraph/internal/apperr"
 )
 
 // FlightSource is the batch read behind FlightByID (flight.Service implements it).

@@ -8,11 +8,11 @@ package resolvers
 import (
 	"context"
 
-	"github.com/skygraph/skygraph/apperr"
 	"github.com/skygraph/skygraph/domain/flight"
-	"github.com/skygraph/skygraph/filter"
 	"github.com/skygraph/skygraph/graph"
 	"github.com/skygraph/skygraph/graph/model"
+	"github.com/skygraph/skygraph/internal/apperr"
+	"github.com/skygraph/skygraph/internal/filter"
 	"github.com/skygraph/skygraph/loaders"
 )
 

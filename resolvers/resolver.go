@@ -15,8 +15,8 @@ import (
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/loyalty"
 	"github.com/skygraph/skygraph/domain/payment"
-	"github.com/skygraph/skygraph/filter"
 	"github.com/skygraph/skygraph/graph"
+	"github.com/skygraph/skygraph/internal/filter"
 )
 
 // Deps are the services the resolvers call.

@@ -10,7 +10,7 @@ package account
 import (
 	"context"
 
-	"github.com/skygraph/skygraph/apperr"
+	"github.com/skygraph/skygraph/internal/apperr"
 )
 
 // Session is what a successful sign-in or refresh returns: Cognito's AuthenticationResult.

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/skygraph/skygraph/apperr"
+	"github.com/skygraph/skygraph/internal/apperr"
 )
 
 // Service is the account use cases behind the GraphQL operations signUp, confirmSignUp,

@@ -7,8 +7,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/skygraph/skygraph/apperr"
 	"github.com/skygraph/skygraph/domain/account"
+	"github.com/skygraph/skygraph/internal/apperr"
 )
 
 // recorder is a Provider that records what the Service passes on.

@@ -17,8 +17,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/skygraph/skygraph/apperr"
-	"github.com/skygraph/skygraph/filter"
+	"github.com/skygraph/skygraph/internal/apperr"
+	"github.com/skygraph/skygraph/internal/filter"
 )
 
 // Status is the booking status clients see (the sample's BookingStatus enum).

@@ -3,8 +3,8 @@ package booking
 import (
 	"fmt"
 
-	"github.com/skygraph/skygraph/apperr"
-	"github.com/skygraph/skygraph/filter"
+	"github.com/skygraph/skygraph/internal/apperr"
+	"github.com/skygraph/skygraph/internal/filter"
 )
 
 // StatusInput is Amplify's ModelBookingStatusInput: equality on the enum.

@@ -6,9 +6,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/skygraph/skygraph/apperr"
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/payment"
+	"github.com/skygraph/skygraph/internal/apperr"
 )
 
 // CreateInput is what processBooking reads of the sample's CreateBookingInput. The

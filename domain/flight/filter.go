@@ -3,7 +3,7 @@ package flight
 import (
 	"fmt"
 
-	"github.com/skygraph/skygraph/filter"
+	"github.com/skygraph/skygraph/internal/filter"
 )
 
 // Filter is Amplify's ModelFlightFilterInput (and ModelFlightConditionInput, which lacks

@@ -11,7 +11,7 @@ import (
 	"time"
 	_ "time/tzdata" // Locale validation must not depend on the host's zoneinfo (Lambda, scratch images).
 
-	"github.com/skygraph/skygraph/apperr"
+	"github.com/skygraph/skygraph/internal/apperr"
 )
 
 // DateLayout is how flight dates are stored and returned: UTC, minute precision, "+0000",

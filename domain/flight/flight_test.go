@@ -5,10 +5,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/skygraph/skygraph/apperr"
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/flight/flighttest"
-	"github.com/skygraph/skygraph/filter"
+	"github.com/skygraph/skygraph/internal/apperr"
+	"github.com/skygraph/skygraph/internal/filter"
 )
 
 func p[T any](v T) *T { return &v }

@@ -1,7 +1,7 @@
 package flight
 
 import (
-	"github.com/skygraph/skygraph/apperr"
+	"github.com/skygraph/skygraph/internal/apperr"
 )
 
 // ScheduleKey is one value of the ByDepartureSchedule index's composite sort key

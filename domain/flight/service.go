@@ -6,8 +6,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/skygraph/skygraph/apperr"
-	"github.com/skygraph/skygraph/filter"
+	"github.com/skygraph/skygraph/internal/apperr"
+	"github.com/skygraph/skygraph/internal/filter"
 )
 
 // Page is one page of a paginated read. NextToken is empty on the last page.

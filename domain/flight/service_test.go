@@ -7,10 +7,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/skygraph/skygraph/apperr"
+	"github.com/skygraph/skygraph/adapter/dynamo/dynamotest"
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/flight/flighttest"
-	"github.com/skygraph/skygraph/dynamo/dynamotest"
+	"github.com/skygraph/skygraph/internal/apperr"
 )
 
 // TestConcurrentUpdatesAreNeverLost attacks optimistic concurrency: concurrent edits of one

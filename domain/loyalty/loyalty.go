@@ -12,8 +12,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/skygraph/skygraph/apperr"
-	"github.com/skygraph/skygraph/filter"
+	"github.com/skygraph/skygraph/internal/apperr"
+	"github.com/skygraph/skygraph/internal/filter"
 )
 
 // Level is a loyalty tier. The values are lower case, as the sample's Loyalty API returns

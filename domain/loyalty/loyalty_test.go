@@ -6,8 +6,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/skygraph/skygraph/apperr"
 	"github.com/skygraph/skygraph/domain/loyalty"
+	"github.com/skygraph/skygraph/internal/apperr"
 )
 
 // TestTierBoundaries: the sample's tiers, at and either side of each threshold.

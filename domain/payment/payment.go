@@ -18,7 +18,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/skygraph/skygraph/apperr"
+	"github.com/skygraph/skygraph/internal/apperr"
 )
 
 // Status is where a charge is in its life. The values are stored and shown to clients,

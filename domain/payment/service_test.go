@@ -8,8 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/skygraph/skygraph/apperr"
 	"github.com/skygraph/skygraph/domain/payment"
+	"github.com/skygraph/skygraph/internal/apperr"
 )
 
 // fakeProvider records the calls the Service lets through and answers from a map.

@@ -40,6 +40,7 @@ func TestModuleFollowsLayerRules(t *testing.T) {
 	require.Contains(t, seen, layers.Module+"/resolvers", "the check must see the resolvers")
 	require.Contains(t, seen, layers.Module+"/domain/flight", "the check must see a domain package")
 	require.Empty(t, layers.Check(pkgs, layers.Rules))
+	require.Empty(t, layers.TopLevel(pkgs), "every package belongs in one of layers.Roots")
 }
 
 // TestCheckCatchesViolations proves the rules fire: a resolvers package that reaches
@@ -47,20 +48,24 @@ func TestModuleFollowsLayerRules(t *testing.T) {
 func TestCheckCatchesViolations(t *testing.T) {
 	m := layers.Module
 	pkgs := []layers.Package{
-		{ImportPath: m + "/resolvers", Deps: []string{m + "/flight", m + "/dynamo"}},
+		{ImportPath: m + "/resolvers", Deps: []string{m + "/domain/flight", m + "/adapter/dynamo"}},
 		{ImportPath: m + "/loaders", Deps: []string{"github.com/aws/aws-sdk-go-v2/service/dynamodb"}},
-		{ImportPath: m + "/booking", Deps: []string{"github.com/99designs/gqlgen/graphql"}},
-		{ImportPath: m + "/flight", Deps: []string{"github.com/aws/smithy-go", m + "/apperr"}},
-		{ImportPath: m + "/graph", Deps: []string{m + "/dynamo/embedded"}},
+		{ImportPath: m + "/domain/booking", Deps: []string{"github.com/99designs/gqlgen/graphql"}},
+		{ImportPath: m + "/domain/flight", Deps: []string{"github.com/aws/smithy-go", m + "/internal/apperr"}},
+		{ImportPath: m + "/graph", Deps: []string{m + "/adapter/dynamo/embedded"}},
+		{ImportPath: m + "/adapter/cognito", Deps: []string{m + "/resolvers"}},
 		// Allowed edges.
-		{ImportPath: m + "/dynamo", Deps: []string{"github.com/aws/aws-sdk-go-v2", m + "/flight"}},
-		{ImportPath: m + "/resolvers", Deps: []string{m + "/dynamodb-not-really"}},
-		{ImportPath: m + "/app", Deps: []string{m + "/dynamo", m + "/resolvers"}},
+		{ImportPath: m + "/adapter/dynamo", Deps: []string{"github.com/aws/aws-sdk-go-v2", m + "/domain/flight"}},
+		{ImportPath: m + "/resolvers", Deps: []string{m + "/adapterish-not-really"}},
+		{ImportPath: m + "/app", Deps: []string{m + "/adapter/dynamo", m + "/resolvers"}},
 	}
 	got := layers.Check(pkgs, layers.Rules)
-	require.Len(t, got, 5, "%q", got)
-	require.Contains(t, got[4], m+"/resolvers imports "+m+"/dynamo ")
-	require.True(t, layers.IsDomain(m+"/booking"))
-	require.False(t, layers.IsDomain(m+"/dynamo/dynamotest"))
+	require.Len(t, got, 6, "%q", got)
+	require.Contains(t, got[5], m+"/resolvers imports "+m+"/adapter/dynamo ")
+	require.True(t, layers.IsDomain(m+"/domain/booking"))
+	require.False(t, layers.IsDomain(m+"/adapter/dynamo/dynamotest"))
 	require.False(t, layers.IsDomain(m))
+	require.Equal(t, []string{m + "/stray"}, layers.TopLevel([]layers.Package{
+		{ImportPath: m}, {ImportPath: m + "/stray"}, {ImportPath: m + "/domain/order"}, {ImportPath: m + "/app/demo"},
+	}))
 }

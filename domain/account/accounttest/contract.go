@@ -14,8 +14,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
-	"github.com/skygraph/skygraph/apperr"
 	"github.com/skygraph/skygraph/domain/account"
+	"github.com/skygraph/skygraph/internal/apperr"
 )
 
 // Tokens is what the suite needs from the caller besides the provider.

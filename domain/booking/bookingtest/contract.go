@@ -21,12 +21,12 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
-	"github.com/skygraph/skygraph/apperr"
 	"github.com/skygraph/skygraph/domain/booking"
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/flight/flighttest"
 	"github.com/skygraph/skygraph/domain/loyalty"
-	"github.com/skygraph/skygraph/filter"
+	"github.com/skygraph/skygraph/internal/apperr"
+	"github.com/skygraph/skygraph/internal/filter"
 )
 
 // Fixture is one empty store under test. The three repositories must share it: a booking

@@ -18,8 +18,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/skygraph/skygraph/apperr"
 	"github.com/skygraph/skygraph/domain/payment"
+	"github.com/skygraph/skygraph/internal/apperr"
 )
 
 // Stripe's test card tokens the suite uses.
