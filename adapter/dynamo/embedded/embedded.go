@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
+	"sync"
 	"time"
 
 	miniserver "github.com/truora/minidyn/server"
@@ -23,6 +25,12 @@ type Server struct {
 	Mini *miniserver.Server
 	http *http.Server
 	done chan error
+	// tables guards minidyn's table map, which minidyn reads without a lock: table
+	// management (CreateTable, UpdateTable, DeleteTable) holds it exclusively, every other
+	// call shared. Close takes it exclusively too, so it returns only after every handler
+	// in flight has finished.
+	tables sync.RWMutex
+	closed bool // set by Close under tables' exclusive lock
 }
 
 // Start listens on a free loopback port and serves until Close.
@@ -35,9 +43,9 @@ func Start() (*Server, error) {
 	s := &Server{
 		URL:  "http://" + ln.Addr().String(),
 		Mini: mini,
-		http: &http.Server{Handler: mini, ReadHeaderTimeout: 10 * time.Second},
 		done: make(chan error, 1),
 	}
+	s.http = &http.Server{Handler: s.guard(mini), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		err := s.http.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {
@@ -48,11 +56,47 @@ func Start() (*Server, error) {
 	return s, nil
 }
 
-// Close stops the endpoint at once. The app closes it only after its own HTTP server has
-// drained, so no call is in flight; a graceful Shutdown would instead wait 5 s for the SDK's
-// pre-opened, never-used connections (net/http treats them as active until then).
+// guard serialises table management against every other call. minidyn v0.8.2 keeps its
+// tables in a plain map: a DeleteTable (a test's clean-up) next to a call still being
+// served (a request its client abandoned) was a data race and a nil-pointer panic in
+// prepareTransact. Tables are created and deleted rarely, so the exclusive lock costs
+// nothing in practice. A call that arrives after Close is refused.
+func (s *Server) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isTableManagement(r.Header.Get("X-Amz-Target")) {
+			s.tables.Lock()
+			defer s.tables.Unlock()
+		} else {
+			s.tables.RLock()
+			defer s.tables.RUnlock()
+		}
+		if s.closed {
+			http.Error(w, "embedded dynamodb: closed", http.StatusServiceUnavailable)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// isTableManagement reports whether an X-Amz-Target (DynamoDB_20120810.DeleteTable) changes
+// minidyn's table map.
+func isTableManagement(target string) bool {
+	op := target[strings.LastIndexByte(target, '.')+1:]
+	return op == "CreateTable" || op == "UpdateTable" || op == "DeleteTable"
+}
+
+// Close stops the endpoint and returns once every call in flight has been answered (or
+// abandoned by its client), so nothing touches the store after Close. The app closes it
+// only after its own HTTP server has drained. It does not use http.Server.Shutdown, which
+// would wait 5 s for the SDK's pre-opened, never-used connections (net/http treats them as
+// active until then); Close drops idle connections at once and the lock waits for the
+// handlers still running.
 func (s *Server) Close() error {
-	if err := s.http.Close(); err != nil {
+	err := s.http.Close()
+	s.tables.Lock() // every handler in flight has returned
+	s.closed = true
+	s.tables.Unlock()
+	if err != nil {
 		return fmt.Errorf("embedded dynamodb: close: %w", err)
 	}
 	return <-s.done
