@@ -53,6 +53,9 @@ type Options struct {
 	// BookingRecoverAfter overrides how long a saga may be pending before the recovery
 	// sweep takes it over (tests; default booking.Config's).
 	BookingRecoverAfter time.Duration
+	// BookingTimeout overrides the saga's own deadline (booking.Config.Timeout): load tests
+	// give theirs room for a CPU 4x slower than a developer's under -race.
+	BookingTimeout time.Duration
 	// LocalBcryptCost lowers the local identity provider's password hashing cost (tests:
 	// bcrypt's minimum, so each test's seeded accounts cost milliseconds, not seconds).
 	LocalBcryptCost int
@@ -104,7 +107,7 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 		recoverAfter = opts.BookingRecoverAfter
 	}
 	a.Bookings = booking.NewService(a.Store.Bookings(), a.Flights, a.Payments, booking.Config{
-		Now: opts.Now, Hook: opts.BookingHook, RecoverAfter: recoverAfter,
+		Now: opts.Now, Hook: opts.BookingHook, RecoverAfter: recoverAfter, Timeout: opts.BookingTimeout,
 	})
 	a.Loyalty = loyalty.NewService(a.Store.Loyalty())
 
@@ -163,9 +166,15 @@ func (a *App) openStore(ctx context.Context, cfg Config) (dynamo.API, string, er
 	return c, cfg.Table, err
 }
 
-// Close releases what New started (the embedded store), in reverse order.
+// Close releases what New started (the embedded store), in reverse order, after every
+// saga still running has finished: a saga outlives its client's request on purpose, and
+// must not find its store closed (or, in tests, its table deleted) halfway. Each saga is
+// bounded by its own deadline, so this wait is too.
 func (a *App) Close() error {
 	var errs []error
+	if a.Bookings != nil {
+		errs = append(errs, a.Bookings.Wait(context.Background()))
+	}
 	for i := len(a.closers) - 1; i >= 0; i-- {
 		errs = append(errs, a.closers[i]())
 	}

@@ -584,3 +584,48 @@ func attrString(v types.AttributeValue) string {
 	}
 	return ""
 }
+
+// TestCloseWaitsForRunningSagas: a saga outlives its client's request on purpose, so
+// App.Close waits for it before closing the store: the saga held at its capture step
+// finishes CONFIRMED after Close was called, and Close returns only then.
+func TestCloseWaitsForRunningSagas(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	hook := func(_ context.Context, _ *booking.Booking, step booking.Step, phase booking.Phase) error {
+		if step == booking.StepCapture && phase == booking.Before {
+			once.Do(func() { close(entered) })
+			<-release
+		}
+		return nil
+	}
+	e := newEnvWith(t, dynamotest.Backends(t)[0], app.Options{BookingHook: hook})
+	f := newFlight(t, e, 3, 150, 30)
+	cu := newCustomer(t, e)
+	tok := authorize(t, e, cu, f, "tok_visa")
+
+	type result struct {
+		b   *booking.Booking
+		err error
+	}
+	saga := make(chan result, 1)
+	go func() {
+		b, err := e.app.Bookings.Process(context.Background(), booking.Caller{ID: cu.sub},
+			booking.CreateInput{PaymentToken: tok, FlightID: f.ID})
+		saga <- result{b, err}
+	}()
+	<-entered
+	closed := make(chan error, 1)
+	go func() { closed <- e.app.Close() }()
+	// Only a broken Close can return here; a slow machine merely detects it less often.
+	select {
+	case err := <-closed:
+		close(release)
+		t.Fatalf("Close returned (%v) while a saga was running", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	r := <-saga
+	require.NoError(t, r.err)
+	require.Equal(t, booking.Confirmed, r.b.Status)
+	require.NoError(t, <-closed)
+}

@@ -42,7 +42,7 @@ type CreateInput struct {
 // processor or the store not answering), the error is Unavailable and the booking stays
 // UNCONFIRMED until a retry or the recovery sweep finishes it.
 func (s *Service) Process(ctx context.Context, c Caller, in CreateInput) (*Booking, error) {
-	ctx, cancel := detach(ctx)
+	ctx, cancel := s.detach(ctx)
 	defer cancel()
 	if c.ID == "" {
 		return nil, apperr.New(apperr.Unauthorized, "sign in to book a flight")
@@ -128,14 +128,69 @@ func (s *Service) Process(ctx context.Context, c Caller, in CreateInput) (*Booki
 	return s.finish(ctx, b, &ch)
 }
 
-// SagaTimeout bounds one request's run of the saga, under AppSync's 30 s request limit.
+// SagaTimeout is the default bound of one request's run of the saga (Config.Timeout), under
+// AppSync's 30 s request limit.
 const SagaTimeout = 25 * time.Second
 
 // detach runs a saga on its own deadline: a client that disconnects (or a request
 // deadline that is too short) must not abandon a booking halfway, which would leave it
-// to the recovery sweep for a minute. Values (request id, loaders) are kept.
-func detach(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), SagaTimeout)
+// to the recovery sweep for a minute. Values (request id, loaders) are kept. The run is
+// counted until cancel is called, so Wait can tell when none is left.
+func (s *Service) detach(ctx context.Context) (context.Context, context.CancelFunc) {
+	s.runs.add()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.Timeout)
+	return ctx, func() {
+		cancel()
+		s.runs.done()
+	}
+}
+
+// Wait returns once no saga (processBooking or cancelBooking) is running, or when ctx ends.
+// A saga outlives its client's request on purpose (detach), so whoever closes the store
+// under the service (App.Close, a test's clean-up) waits here first: no saga then writes
+// to a store that is gone.
+func (s *Service) Wait(ctx context.Context) error {
+	return s.runs.wait(ctx)
+}
+
+// running counts runs in flight; wait returns when the count is zero.
+type running struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{} // closed while n == 0; replaced when n leaves 0
+}
+
+func (r *running) add() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.idle == nil || r.n == 0 {
+		r.idle = make(chan struct{})
+	}
+	r.n++
+}
+
+func (r *running) done() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.n--
+	if r.n == 0 {
+		close(r.idle)
+	}
+}
+
+func (r *running) wait(ctx context.Context) error {
+	r.mu.Lock()
+	idle, n := r.idle, r.n
+	r.mu.Unlock()
+	if n == 0 {
+		return nil
+	}
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
 }
 
 // resume answers a retried processBooking from the booking that holds its guard; charge

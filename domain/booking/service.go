@@ -86,6 +86,10 @@ type Config struct {
 	Retries int
 	// Backoff is the first retry delay, doubled each time (default 50 ms).
 	Backoff time.Duration
+	// Timeout bounds one request's run of the saga (default SagaTimeout). Load tests on a
+	// slow machine set a longer one of their own, so a starved CPU cannot turn into a
+	// wrong answer.
+	Timeout time.Duration
 }
 
 // Service is the booking use cases: processBooking (the saga), reads with ownership,
@@ -95,6 +99,7 @@ type Service struct {
 	flights  Flights
 	payments Payments
 	cfg      Config
+	runs     running // sagas in flight (see Wait)
 }
 
 // NewService returns a Service.
@@ -119,6 +124,9 @@ func NewService(repo Repository, flights Flights, payments Payments, cfg Config)
 	}
 	if cfg.Backoff <= 0 {
 		cfg.Backoff = 50 * time.Millisecond
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = SagaTimeout
 	}
 	return &Service{repo: repo, flights: flights, payments: payments, cfg: cfg}
 }
@@ -240,7 +248,7 @@ func (s *Service) departed(b *Booking) bool {
 // released and any points revoked, in the saga's compensation order. Cancelling a
 // cancelled booking returns it unchanged.
 func (s *Service) Cancel(ctx context.Context, c Caller, id string) (*Booking, error) {
-	ctx, cancel := detach(ctx)
+	ctx, cancel := s.detach(ctx)
 	defer cancel()
 	for attempt := 0; ; attempt++ {
 		b, err := s.Get(ctx, c, id)
