@@ -60,6 +60,55 @@ func TestGetFlightGoesThroughTheLoader(t *testing.T) {
 	require.Equal(t, 2, e.calls.Count("BatchGetItem"), "loaders are per operation")
 }
 
+// TestLoaderBatchesAreDeterministic: the flights of a page of bookings, and aliased
+// getFlight fields, are one BatchGetItem every time, whatever the scheduling: the batch is
+// decided by looking ahead in the query, not by a wait that a slow machine overruns. It
+// runs each query many times (a batch window failed within a few on a busy machine).
+func TestLoaderBatchesAreDeterministic(t *testing.T) {
+	e := embeddedEnv(t, nil)
+	cu := newCustomer(t, e)
+	var flightIDs []string
+	for i := range 4 {
+		f := newFlight(t, e, 5, 100+i, 30+i)
+		flightIDs = append(flightIDs, f.ID)
+		_, out := book(t, e, cu, authorize(t, e, cu, f, "tok_visa"), f.ID)
+		require.Nil(t, out["errors"], "%v", out)
+	}
+	page := func(withFlights bool) (batches, gets int, flights []string) {
+		sel := "id"
+		if withFlights {
+			sel = "id outboundFlight { id }"
+		}
+		e.calls.Reset()
+		_, out := e.raw(t, `query { getBookingByStatus(limit: 10) { items { `+sel+` } } }`, nil, "Authorization", cu.token)
+		require.Nil(t, out["errors"], "%v", out)
+		items := out["data"].(map[string]any)["getBookingByStatus"].(map[string]any)["items"].([]any)
+		require.Len(t, items, 4)
+		for _, it := range items {
+			if f, ok := it.(map[string]any)["outboundFlight"].(map[string]any); ok {
+				flights = append(flights, f["id"].(string))
+			}
+		}
+		return e.calls.Count("BatchGetItem"), e.calls.Count("GetItem"), flights
+	}
+	baseBatches, baseGets, _ := page(false)
+	aliased := fmt.Sprintf(`{ a: getFlight(id: %q) { id } b: getFlight(id: %q) { id } c: getFlight(id: %q) { id } d: getFlight(id: %q) { id } }`,
+		flightIDs[0], flightIDs[1], flightIDs[2], flightIDs[3])
+	for i := range 25 {
+		batches, gets, flights := page(true)
+		require.ElementsMatch(t, flightIDs, flights)
+		require.Equal(t, baseBatches+1, batches, "run %d: the page's four flights are one BatchGetItem", i)
+		require.Equal(t, baseGets, gets, "run %d: and no GetItem", i)
+
+		e.calls.Reset()
+		var resp map[string]struct{ ID string }
+		e.client.MustPost(aliased, &resp)
+		require.Equal(t, flightIDs[3], resp["d"].ID)
+		require.Equal(t, 1, e.calls.Count("BatchGetItem"), "run %d: four aliased getFlight, one BatchGetItem", i)
+		require.Equal(t, 1, e.calls.Total(), "run %d", i)
+	}
+}
+
 func TestGetFlightMissingIsNull(t *testing.T) {
 	e := embeddedEnv(t, nil)
 	_, out := e.raw(t, `{ getFlight(id: "does-not-exist") { id } }`, nil)

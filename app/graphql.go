@@ -47,12 +47,26 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config, log *slog.Log
 	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
 	srv.Use(depthLimit{max: cfg.MaxDepth})
 
+	plan, err := loaders.NewPlan(schema.Schema(), resolvers.Prefetch...)
+	if err != nil {
+		return nil, err
+	}
 	srv.SetErrorPresenter(resolvers.PresentError(log))
 	srv.SetRecoverFunc(resolvers.Recover(log))
+	// Outermost, so the look-ahead sees what a field returns after the other middleware.
+	srv.AroundFields(plan.Lookahead)
 	srv.AroundFields(resolvers.FieldErrors)
 	srv.AroundFields(policy.Middleware)
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(loaders.With(ctx, loaders.New(flights)))
+		l := loaders.New(flights)
+		ctx = loaders.With(ctx, l)
+		plan.PrefetchRoot(ctx)
+		respond := next(ctx)
+		return func(ctx context.Context) *graphql.Response {
+			r := respond(ctx)
+			l.Wait() // no batch outlives the operation's response
+			return r
+		}
 	})
 	return srv, nil
 }

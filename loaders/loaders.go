@@ -1,17 +1,46 @@
-// Package loaders holds the per-operation dataloaders (graph-gophers/dataloader/v7).
+// Package loaders holds the per-operation loaders: a cache by id, and batched reads decided
+// by looking ahead in the query, never by waiting.
 //
 // Every nested object field (Booking.outboundFlight, …) and every root field that reads
 // by id goes through a loader, so a response with N flights costs one BatchGetItem, not N
 // GetItems, and an id asked twice in one operation is read once. Loaders are built fresh
 // for each operation (their cache must never outlive a request, or one user could see
 // another's stale data) by the server's AroundOperations hook.
+//
+// # Why look-ahead, not a batch window
+//
+// A classic dataloader (graph-gophers/dataloader, which this package used before) collects
+// the keys that sibling resolvers ask for during a fixed wait (it was 500 µs) and then
+// reads them in one batch. gqlgen resolves sibling fields and list elements on goroutines
+// of their own, so whether they all ask within the window depends on how fast the machine
+// schedules them: on a busy CI machine a page of bookings cost two or more BatchGetItems,
+// and every request paid the wait even when nothing else was coming.
+//
+// Here the batch is decided from the query instead, before the sibling resolvers run:
+//
+//   - When a field resolves to an object or a list of objects (a page's items, a booking),
+//     Lookahead (a field middleware) reads the field's sub-selection. For each sub-field
+//     that a Rule names (Booking.outboundFlight), it takes the keys from the objects just
+//     resolved (booking.FlightID) and starts ONE batch for all of them.
+//   - Root fields (Query.getFlight, aliased any number of times) are read the same way
+//     from the operation and its variables by PrefetchRoot, before any root resolver runs.
+//
+// The resolvers then find their key in flight or done and wait only for that batch. What is
+// batched depends only on the query and the data, so call counts are deterministic on any
+// machine, and no request waits for a timer: a lone load is read at once. The cost is a
+// Rule per loader-backed field, next to its resolver (resolvers.Prefetch); a field without
+// one is still correct, only read one key at a time. A batch can read an object whose field
+// the authorization policy later refuses; it is then read but never returned.
 package loaders
 
 import (
 	"context"
-	"time"
+	"fmt"
+	"reflect"
+	"sync"
 
-	"github.com/graph-gophers/dataloader/v7"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/internal/apperr"
@@ -22,43 +51,135 @@ type FlightSource interface {
 	GetMany(ctx context.Context, ids []string) (map[string]*flight.Flight, error)
 }
 
-// Batch window and size. The window only needs to cover the executor starting sibling
-// field resolvers, which happens within microseconds; a short one keeps single loads fast.
-const (
-	wait          = 500 * time.Microsecond
-	batchCapacity = 500
-)
+// batchCapacity caps the keys of one GetMany call; a larger look-ahead is split into
+// several calls, run in parallel.
+const batchCapacity = 500
 
 // Loaders are one operation's loaders.
 type Loaders struct {
-	flightByID *dataloader.Loader[string, *flight.Flight]
+	flights *loader[*flight.Flight]
 }
 
 // New returns fresh loaders over the given sources.
 func New(flights FlightSource) *Loaders {
-	return &Loaders{
-		flightByID: dataloader.NewBatchedLoader(batchFlights(flights),
-			dataloader.WithWait[string, *flight.Flight](wait),
-			dataloader.WithBatchCapacity[string, *flight.Flight](batchCapacity)),
+	return &Loaders{flights: newLoader(func(ctx context.Context, ids []string) (map[string]*flight.Flight, error) {
+		return flights.GetMany(ctx, ids)
+	}, "flight")}
+}
+
+// Wait returns once every batch this operation started has finished, so none outlives
+// the request (and, in tests, none touches a store that is being torn down).
+func (l *Loaders) Wait() { l.flights.batches.Wait() }
+
+// loader is a cache of one kind of object by id, filled by batches.
+type loader[V any] struct {
+	get     func(ctx context.Context, ids []string) (map[string]V, error)
+	what    string // "flight", for the NotFound message
+	mu      sync.Mutex
+	entries map[string]*entry[V]
+	batches sync.WaitGroup
+}
+
+// entry is one id: done is closed once val or err is set.
+type entry[V any] struct {
+	done chan struct{}
+	val  V
+	err  error
+}
+
+func newLoader[V any](get func(ctx context.Context, ids []string) (map[string]V, error), what string) *loader[V] {
+	return &loader[V]{get: get, what: what, entries: map[string]*entry[V]{}}
+}
+
+// claim returns the entry of each id, creating those not seen yet; fresh holds the ids
+// whose entries were created and those entries, which the caller must fill (batch).
+func (l *loader[V]) claim(ids []string) (entries []*entry[V], fresh claimed[V]) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	entries = make([]*entry[V], len(ids))
+	for i, id := range ids {
+		e, ok := l.entries[id]
+		if !ok {
+			e = &entry[V]{done: make(chan struct{})}
+			l.entries[id] = e
+			fresh.ids = append(fresh.ids, id)
+			fresh.entries = append(fresh.entries, e)
+		}
+		entries[i] = e
+	}
+	return entries, fresh
+}
+
+// claimed are ids and their new entries, which one batch must fill.
+type claimed[V any] struct {
+	ids     []string
+	entries []*entry[V]
+}
+
+// batch reads c's ids and fills their entries, whatever happens: a waiter never hangs on
+// an entry, even if the read panics.
+func (l *loader[V]) batch(ctx context.Context, c claimed[V]) {
+	found := map[string]V{}
+	var err error
+	defer func() {
+		if r := recover(); r != nil {
+			err = apperr.Errorf("loaders: %s batch panicked: %v", l.what, r)
+		}
+		for i, id := range c.ids {
+			e := c.entries[i]
+			switch v, ok := found[id]; {
+			case err != nil:
+				e.err = err
+			case !ok:
+				e.err = apperr.New(apperr.NotFound, "%s %s not found", l.what, id)
+			default:
+				e.val = v
+			}
+			close(e.done)
+		}
+	}()
+	found, err = l.get(ctx, c.ids)
+}
+
+// prefetch starts reading the ids not seen yet, in batches of at most batchCapacity, and
+// returns at once; load waits for them.
+func (l *loader[V]) prefetch(ctx context.Context, ids []string) {
+	_, fresh := l.claim(ids)
+	for len(fresh.ids) > 0 {
+		n := min(len(fresh.ids), batchCapacity)
+		chunk := claimed[V]{ids: fresh.ids[:n:n], entries: fresh.entries[:n:n]}
+		fresh.ids, fresh.entries = fresh.ids[n:], fresh.entries[n:]
+		l.batches.Add(1)
+		go func() {
+			defer l.batches.Done()
+			l.batch(ctx, chunk)
+		}()
 	}
 }
 
-func batchFlights(src FlightSource) dataloader.BatchFunc[string, *flight.Flight] {
-	return func(ctx context.Context, ids []string) []*dataloader.Result[*flight.Flight] {
-		out := make([]*dataloader.Result[*flight.Flight], len(ids))
-		found, err := src.GetMany(ctx, ids)
-		for i, id := range ids {
-			switch f, ok := found[id]; {
-			case err != nil:
-				out[i] = &dataloader.Result[*flight.Flight]{Error: err}
-			case !ok:
-				out[i] = &dataloader.Result[*flight.Flight]{Error: apperr.New(apperr.NotFound, "flight %s not found", id)}
-			default:
-				out[i] = &dataloader.Result[*flight.Flight]{Data: f}
-			}
-		}
-		return out
+// load returns id's object: from the cache, from a batch in flight, or read at once.
+func (l *loader[V]) load(ctx context.Context, id string) (V, error) {
+	entries, fresh := l.claim([]string{id})
+	if len(fresh.ids) > 0 {
+		l.batch(ctx, fresh)
 	}
+	e := entries[0]
+	select {
+	case <-e.done:
+		return e.val, e.err
+	case <-ctx.Done():
+		var zero V
+		return zero, context.Cause(ctx)
+	}
+}
+
+// prime stores v as id's object, replacing what the cache held.
+func (l *loader[V]) prime(id string, v V) {
+	e := &entry[V]{done: make(chan struct{}), val: v}
+	close(e.done)
+	l.mu.Lock()
+	l.entries[id] = e
+	l.mu.Unlock()
 }
 
 type ctxKey struct{}
@@ -84,13 +205,167 @@ func Flight(ctx context.Context, id string) (*flight.Flight, error) {
 	if err != nil {
 		return nil, err
 	}
-	return l.flightByID.Load(ctx, id)()
+	return l.flights.load(ctx, id)
 }
 
 // PrimeFlight caches a flight the operation already has (e.g. just written), so a nested
 // read of it costs nothing. An existing entry is replaced: the caller's copy is newer.
 func PrimeFlight(ctx context.Context, f *flight.Flight) {
 	if l, err := For(ctx); err == nil {
-		l.flightByID.Clear(ctx, f.ID).Prime(ctx, f.ID, f)
+		l.flights.prime(f.ID, f)
 	}
+}
+
+// Rule tells the look-ahead which keys a field will load: when a selection asks for
+// Type.Field, Key returns the id that field's resolver will load for obj (an object of
+// Type just resolved; nil for a root field) and the field's arguments, and Loader the
+// loader it goes through. ok is false when the field loads nothing for this object.
+type Rule struct {
+	Type, Field string
+	Key         func(obj any, args map[string]any) (id string, ok bool)
+	Loader      func(*Loaders) Prefetcher
+}
+
+// Prefetcher is the part of a loader the look-ahead uses.
+type Prefetcher interface {
+	prefetch(ctx context.Context, ids []string)
+}
+
+// Flights selects the flight loader (for Rule.Loader).
+func Flights(l *Loaders) Prefetcher { return l.flights }
+
+// ObjectKey is a Rule.Key that reads the id from the parent object, of type T.
+func ObjectKey[T any](key func(T) string) func(obj any, args map[string]any) (string, bool) {
+	return func(obj any, _ map[string]any) (string, bool) {
+		o, ok := obj.(T)
+		if !ok {
+			return "", false
+		}
+		id := key(o)
+		return id, id != ""
+	}
+}
+
+// ArgKey is a Rule.Key that reads the id from the field's argument name.
+func ArgKey(name string) func(obj any, args map[string]any) (string, bool) {
+	return func(_ any, args map[string]any) (string, bool) {
+		id, ok := args[name].(string)
+		return id, ok && id != ""
+	}
+}
+
+// Plan is the set of rules, with what it needs of the schema to read selections the way
+// the executor does (fragments on interfaces included).
+type Plan struct {
+	rules        map[string]map[string]Rule // type → field → rule
+	implementors map[string][]string        // type → itself and its interfaces
+}
+
+// NewPlan checks the rules against the schema: a rule for a field the schema does not have
+// is a wiring error, not a silently unbatched field.
+func NewPlan(schema *ast.Schema, rules ...Rule) (*Plan, error) {
+	p := &Plan{rules: map[string]map[string]Rule{}, implementors: map[string][]string{}}
+	for _, r := range rules {
+		def := schema.Types[r.Type]
+		if def == nil || def.Fields.ForName(r.Field) == nil {
+			return nil, fmt.Errorf("loaders: rule for %s.%s: no such field in the schema", r.Type, r.Field)
+		}
+		if r.Key == nil || r.Loader == nil {
+			return nil, fmt.Errorf("loaders: rule for %s.%s: Key and Loader are required", r.Type, r.Field)
+		}
+		if p.rules[r.Type] == nil {
+			p.rules[r.Type] = map[string]Rule{}
+			impl := []string{r.Type}
+			for _, i := range schema.GetImplements(def) {
+				impl = append(impl, i.Name)
+			}
+			p.implementors[r.Type] = impl
+		}
+		p.rules[r.Type][r.Field] = r
+	}
+	return p, nil
+}
+
+// PrefetchRoot starts the batches for the root fields of a query operation (Query.getFlight
+// aliased several times is one batch). It must run before the root resolvers, i.e. in the
+// AroundOperations hook, after With. Mutations run their root fields one by one, each
+// changing what the next reads, so they are left alone.
+func (p *Plan) PrefetchRoot(ctx context.Context) {
+	oc := graphql.GetOperationContext(ctx)
+	l, err := For(ctx)
+	if oc == nil || oc.Operation == nil || err != nil || oc.Operation.Operation != ast.Query {
+		return
+	}
+	p.prefetch(ctx, oc, l, "Query", oc.Operation.SelectionSet, []any{nil})
+}
+
+// Lookahead is the field middleware (server: AroundFields) that starts the batches for
+// the sub-fields of what a field has just resolved, before the executor resolves them.
+func (p *Plan) Lookahead(ctx context.Context, next graphql.Resolver) (any, error) {
+	res, err := next(ctx)
+	if err != nil || res == nil {
+		return res, err
+	}
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || len(fc.Field.Selections) == 0 || fc.Field.Definition == nil {
+		return res, err
+	}
+	typ := fc.Field.Definition.Type.Name()
+	if p.rules[typ] == nil {
+		return res, err
+	}
+	l, lerr := For(ctx)
+	if lerr != nil {
+		return res, err
+	}
+	p.prefetch(ctx, graphql.GetOperationContext(ctx), l, typ, fc.Field.Selections, objects(res))
+	return res, err
+}
+
+// prefetch starts one batch per loader for the keys that sel's ruled fields will load
+// for objs (objects of type typ).
+func (p *Plan) prefetch(ctx context.Context, oc *graphql.OperationContext, l *Loaders, typ string, sel ast.SelectionSet, objs []any) {
+	rules := p.rules[typ]
+	if len(rules) == 0 || len(objs) == 0 {
+		return
+	}
+	keys := map[Prefetcher][]string{}
+	var order []Prefetcher
+	for _, f := range graphql.CollectFields(oc, sel, p.implementors[typ]) {
+		r, ok := rules[f.Name]
+		if !ok {
+			continue
+		}
+		args := f.ArgumentMap(oc.Variables)
+		pf := r.Loader(l)
+		for _, o := range objs {
+			if id, ok := r.Key(o, args); ok {
+				if _, seen := keys[pf]; !seen {
+					order = append(order, pf)
+				}
+				keys[pf] = append(keys[pf], id)
+			}
+		}
+	}
+	for _, pf := range order {
+		pf.prefetch(ctx, keys[pf])
+	}
+}
+
+// objects returns res as a list of objects: the elements of a slice (nested lists
+// flattened, nils dropped) or res itself.
+func objects(res any) []any {
+	v := reflect.ValueOf(res)
+	if v.Kind() != reflect.Slice {
+		return []any{res}
+	}
+	var out []any
+	for i := range v.Len() {
+		e := v.Index(i)
+		if (e.Kind() == reflect.Pointer || e.Kind() == reflect.Interface) && e.IsNil() {
+			continue
+		}
+		out = append(out, objects(e.Interface())...)
+	}
+	return out
 }

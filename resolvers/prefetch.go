@@ -1,0 +1,18 @@
+package resolvers
+
+import (
+	"github.com/skygraph/skygraph/domain/booking"
+	"github.com/skygraph/skygraph/loaders"
+)
+
+// Prefetch are the look-ahead rules of the loader-backed fields (see package loaders):
+// each says which id its resolver will load, so the executor's sibling fields and list
+// elements share one batch read started before they run, not one read each. A resolver
+// that calls a loader gets its rule here; the API tests count the DynamoDB calls of each.
+var Prefetch = []loaders.Rule{
+	// getFlight: aliased any number of times in one query, one BatchGetItem.
+	{Type: "Query", Field: "getFlight", Key: loaders.ArgKey("id"), Loader: loaders.Flights},
+	// Booking.outboundFlight: a page of bookings, one BatchGetItem for their flights.
+	{Type: "Booking", Field: "outboundFlight", Loader: loaders.Flights,
+		Key: loaders.ObjectKey(func(b *booking.Booking) string { return b.FlightID })},
+}
