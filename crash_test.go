@@ -56,7 +56,7 @@ func startProc(t *testing.T, bin string, env []string, args ...string) *proc {
 	if len(args) > 0 {
 		return p
 	}
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(hangGuard)
 	for time.Now().Before(deadline) {
 		if res, err := http.Get(p.url + "/healthz"); err == nil {
 			res.Body.Close()
@@ -69,7 +69,7 @@ func startProc(t *testing.T, bin string, env []string, args ...string) *proc {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	t.Fatalf("skygraph not ready in 60 s:\n%s", p.logs.String())
+	t.Fatalf("skygraph not ready in %v:\n%s", hangGuard, p.logs.String())
 	return nil
 }
 
@@ -85,8 +85,8 @@ func (p *proc) wait(t *testing.T) int {
 		}
 		require.NoError(t, err)
 		return 0
-	case <-time.After(60 * time.Second):
-		t.Fatalf("process did not exit:\n%s", p.logs.String())
+	case <-time.After(hangGuard):
+		t.Fatalf("process did not exit in %v:\n%s", hangGuard, p.logs.String())
 		return -1
 	}
 }

@@ -20,6 +20,11 @@ import (
 	"github.com/skygraph/skygraph/internal/browsertest"
 )
 
+// hangGuard bounds the waits of this package's tests for a process or a server to do
+// something (start, answer, exit). It only catches a hang, so it is far beyond what any
+// slow machine needs: how long these things take is measured by benchmarks, not asserted.
+const hangGuard = 10 * time.Minute
+
 // startServer runs the program as `go run .` does, with no configuration but PORT=0, and
 // returns its base URL, how long it took to be ready, a stop function (what SIGTERM does)
 // and a channel that yields run's result once it returns. It waits as long as start-up

@@ -218,22 +218,34 @@ func TestBadTokensThroughHeader(t *testing.T) {
 	require.LessOrEqual(t, f.srv.Hits(), int64(2), "at most one refresh for the whole table")
 }
 
+// TestVerifyUnknownKIDRefreshLimit: unknown kids within the limit cost one refresh, and
+// another is allowed once the limit has passed. The two halves use different limits, so
+// neither depends on how fast the machine verifies: an hour that five calls cannot
+// outlast, and a millisecond that the test's sleep certainly outlasts.
 func TestVerifyUnknownKIDRefreshLimit(t *testing.T) {
-	const limit = 300 * time.Millisecond
-	f := newFixture(t, func(c *auth.VerifierConfig) { c.UnknownKIDRefreshLimit = limit })
-	tokens := make([]string, 6) // minted first: the five rejections must fit in the limit
-	for i := range tokens {
-		tokens[i] = authtest.Mint(t, authtest.Keys().Rogue, "unknown-kid-"+string(rune('a'+i)), jwt.SigningMethodRS256, authtest.IDClaims(time.Now()))
+	unknown := func(i int) string {
+		return authtest.Mint(t, authtest.Keys().Rogue, "unknown-kid-"+string(rune('a'+i)), jwt.SigningMethodRS256, authtest.IDClaims(time.Now()))
 	}
-	for _, tok := range tokens[:5] {
-		p, err := f.v.Verify(t.Context(), tok)
-		requireUnauthorized(t, p, err, tok)
-	}
-	require.Equal(t, int64(2), f.srv.Hits(), "one refresh for five unknown kids")
-	time.Sleep(limit + 100*time.Millisecond)
-	_, err := f.v.Verify(t.Context(), tokens[5])
-	require.Error(t, err)
-	require.Equal(t, int64(3), f.srv.Hits(), "another refresh once the limit has passed")
+	t.Run("within the limit", func(t *testing.T) {
+		f := newFixture(t, func(c *auth.VerifierConfig) { c.UnknownKIDRefreshLimit = time.Hour })
+		for i := range 5 {
+			tok := unknown(i)
+			p, err := f.v.Verify(t.Context(), tok)
+			requireUnauthorized(t, p, err, tok)
+		}
+		require.Equal(t, int64(2), f.srv.Hits(), "one refresh for five unknown kids")
+	})
+	t.Run("after the limit", func(t *testing.T) {
+		const limit = time.Millisecond
+		f := newFixture(t, func(c *auth.VerifierConfig) { c.UnknownKIDRefreshLimit = limit })
+		_, err := f.v.Verify(t.Context(), unknown(0))
+		require.Error(t, err)
+		hits := f.srv.Hits()
+		time.Sleep(10 * limit) // only a lower bound: a slow machine lets more time pass
+		_, err = f.v.Verify(t.Context(), unknown(1))
+		require.Error(t, err)
+		require.Equal(t, hits+1, f.srv.Hits(), "another refresh once the limit has passed")
+	})
 }
 
 func TestVerifyKeyRotation(t *testing.T) {
@@ -258,7 +270,7 @@ func TestVerifyPeriodicRefreshDropsRevokedKey(t *testing.T) {
 	require.Eventually(t, func() bool {
 		_, err := f.v.Verify(t.Context(), tok)
 		return apperr.Is(err, apperr.Unauthorized)
-	}, 5*time.Second, 20*time.Millisecond)
+	}, time.Minute, 20*time.Millisecond) // returns as soon as it holds
 }
 
 // TestVerifyConcurrentUnknownKIDs: 50 callers with unknown kids at once cause at most one
@@ -314,9 +326,10 @@ func TestVerifyConcurrentRotation(t *testing.T) {
 }
 
 // TestVerifyJWKSDown: with the JWKS endpoint gone, cached keys still verify, and a new kid
-// is rejected promptly.
+// is rejected at once: a refused connection is not waited on until FetchTimeout (a minute
+// here, so that no machine is slow enough to blur the two).
 func TestVerifyJWKSDown(t *testing.T) {
-	f := newFixture(t, func(c *auth.VerifierConfig) { c.FetchTimeout = time.Second })
+	f := newFixture(t, func(c *auth.VerifierConfig) { c.FetchTimeout = time.Minute })
 	f.srv.Close()
 
 	_, err := f.v.Verify(t.Context(), authtest.MintRS256(t, authtest.KIDPrimary, authtest.IDClaims(time.Now())))
@@ -327,12 +340,14 @@ func TestVerifyJWKSDown(t *testing.T) {
 		start := time.Now()
 		p, err := f.v.Verify(t.Context(), tok)
 		requireUnauthorized(t, p, err, tok)
-		require.Less(t, time.Since(start), time.Second, "no long hang")
+		require.Less(t, time.Since(start), time.Minute, "no wait for FetchTimeout")
 	}
 }
 
 // TestVerifyJWKSHanging: a JWKS endpoint that accepts but never answers delays an
-// unknown-kid Verify by at most FetchTimeout, and never past the caller's ctx.
+// unknown-kid Verify by at most FetchTimeout, and never past the caller's ctx. The endpoint
+// hangs until the test ends, so returning at all is the outcome; the bound checked is 150x
+// the timeout, which no machine's slowness reaches.
 func TestVerifyJWKSHanging(t *testing.T) {
 	tok := authtest.Mint(t, authtest.Keys().Rotated, authtest.KIDRotated, jwt.SigningMethodRS256, authtest.IDClaims(time.Now()))
 
@@ -342,7 +357,7 @@ func TestVerifyJWKSHanging(t *testing.T) {
 		start := time.Now()
 		p, err := f.v.Verify(t.Context(), tok)
 		requireUnauthorized(t, p, err, tok)
-		require.Less(t, time.Since(start), 2*time.Second)
+		require.Less(t, time.Since(start), 30*time.Second)
 		_, err = f.v.Verify(t.Context(), authtest.MintRS256(t, authtest.KIDPrimary, authtest.IDClaims(time.Now())))
 		require.NoError(t, err, "cached keys keep working")
 	})
@@ -354,7 +369,7 @@ func TestVerifyJWKSHanging(t *testing.T) {
 		start := time.Now()
 		p, err := f.v.Verify(ctx, tok)
 		requireUnauthorized(t, p, err, tok)
-		require.Less(t, time.Since(start), 2*time.Second)
+		require.Less(t, time.Since(start), 30*time.Second)
 	})
 }
 
@@ -376,7 +391,7 @@ func TestNewVerifierJWKSDownAtStart(t *testing.T) {
 		require.Eventually(t, func() bool {
 			_, err := v.Verify(t.Context(), tok)
 			return err == nil
-		}, 10*time.Second, 50*time.Millisecond)
+		}, time.Minute, 50*time.Millisecond) // returns as soon as it holds
 	})
 	t.Run("endpoint unreachable", func(t *testing.T) {
 		srv := authtest.NewJWKSServer(t)
@@ -384,7 +399,7 @@ func TestNewVerifierJWKSDownAtStart(t *testing.T) {
 		start := time.Now()
 		v, err := auth.NewVerifier(t.Context(), auth.VerifierConfig{Issuer: authtest.Issuer, JWKSURL: srv.JWKSURL(), ClientIDs: []string{authtest.ClientID}})
 		require.NoError(t, err)
-		require.Less(t, time.Since(start), 2*time.Second)
+		require.Less(t, time.Since(start), time.Minute, "a refused connection is not waited on")
 		tok := authtest.MintRS256(t, authtest.KIDPrimary, authtest.IDClaims(time.Now()))
 		p, err := v.Verify(t.Context(), tok)
 		requireUnauthorized(t, p, err, tok)
