@@ -11,6 +11,8 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -68,6 +70,25 @@ func NewClient(ctx context.Context, o ClientOptions) (*dynamodb.Client, error) {
 		if o.Endpoint != "" {
 			do.BaseEndpoint = aws.String(o.Endpoint)
 			do.DisableValidateResponseChecksum = true
+			do.Retryer = localRetryer()
 		}
 	}), nil
+}
+
+// localAttempts is how many times a call to a local endpoint is tried.
+const localAttempts = 10
+
+// localRetryer is the retry policy for a local stand-in. DynamoDB Local runs transactions
+// one at a time, and on a busy machine a transaction that waits too long for that lock is
+// answered "500 InternalServerError: This action timed out because it too long waiting for a
+// lock. This request will succeed in actual DynamoDB API". The SDK's standard retryer
+// retries it, but its client-side retry quota (a token bucket shared by the client) ran dry
+// under 200 concurrent transactions, and the calls failed as Internal (issue 9). A local
+// endpoint serves one developer or one test run, so there is no fleet to protect: no quota,
+// and more attempts. Real DynamoDB keeps the SDK's standard policy.
+func localRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = localAttempts
+		o.RateLimiter = ratelimit.None
+	})
 }
