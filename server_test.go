@@ -86,6 +86,28 @@ func TestDefaultRunAnswersSearch(t *testing.T) {
 	}
 }
 
+// TestStartupSaysWhereToGo: the first lines a person sees name the URL to open.
+func TestStartupSaysWhereToGo(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &lockedBuffer{}
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	env := map[string]string{"PORT": "0", "SKYGRAPH_SEED_DAYS": "1"}
+	go func() {
+		done <- run(ctx, nil, func(k string) string { return env[k] }, logs, &hooks{listening: func(a string) { addr <- a }})
+	}()
+	var a string
+	select {
+	case a = <-addr:
+	case err := <-done:
+		t.Fatalf("server did not start: %v", err)
+	}
+	cancel()
+	require.NoError(t, <-done)
+	port := a[strings.LastIndex(a, ":")+1:]
+	require.Contains(t, logs.String(), `"msg":"open http://localhost:`+port+`/ `)
+}
+
 // TestGracefulShutdown: SIGTERM (context cancellation) lets an in-flight request finish
 // before run returns, and new connections are refused afterwards.
 func TestGracefulShutdown(t *testing.T) {
