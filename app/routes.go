@@ -49,8 +49,7 @@ func routes(cfg Config, log *slog.Logger, gql http.Handler, store pinger, jwks h
 		mux.Handle("GET /.well-known/jwks.json", jwks)
 	}
 	if cfg.Playground {
-		pg := playground.Handler(playground.Options{Title: "skygraph", Endpoint: "/graphql", SubscriptionEndpoint: "/graphql"})
-		mux.Handle("/", pg)
+		mux.Handle("/", playground.Handler(playgroundOptions(time.Now())))
 	}
 	return withRequestID(withAccessLog(log, withCORS(cfg.CORSOrigins, mux)))
 }
