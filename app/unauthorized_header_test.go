@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -21,7 +22,12 @@ func TestUnauthorizedHeaderReachesBrowsers(t *testing.T) {
 	srv := httptest.NewServer(e.app.Handler)
 	t.Cleanup(srv.Close)
 
-	send := func(authorization string) *http.Response {
+	type response struct {
+		status int
+		header http.Header
+		body   []byte
+	}
+	send := func(authorization string) response {
 		req, err := http.NewRequest(http.MethodPost, srv.URL+"/graphql",
 			strings.NewReader(`{"query":"{ listFlights(limit: 1) { items { id } } }"}`))
 		require.NoError(t, err)
@@ -32,12 +38,14 @@ func TestUnauthorizedHeaderReachesBrowsers(t *testing.T) {
 		}
 		res, err := srv.Client().Do(req)
 		require.NoError(t, err)
-		t.Cleanup(func() { _ = res.Body.Close() })
-		return res
+		defer func() { _ = res.Body.Close() }()
+		body, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		return response{res.StatusCode, res.Header, body}
 	}
-	exposed := func(res *http.Response) []string {
+	exposed := func(res response) []string {
 		var names []string
-		for _, v := range res.Header.Values("Access-Control-Expose-Headers") {
+		for _, v := range res.header.Values("Access-Control-Expose-Headers") {
 			for n := range strings.SplitSeq(v, ",") {
 				names = append(names, strings.ToLower(strings.TrimSpace(n)))
 			}
@@ -46,18 +54,18 @@ func TestUnauthorizedHeaderReachesBrowsers(t *testing.T) {
 	}
 
 	res := send("Bearer not.a.token")
-	require.Equal(t, http.StatusUnauthorized, res.StatusCode)
-	require.Equal(t, "UnauthorizedException", res.Header.Get("x-amzn-ErrorType"))
+	require.Equal(t, http.StatusUnauthorized, res.status)
+	require.Equal(t, "UnauthorizedException", res.header.Get("x-amzn-ErrorType"))
 	require.Contains(t, exposed(res), "x-amzn-errortype")
 	require.Contains(t, exposed(res), "x-amzn-requestid")
 	var body struct {
 		Errors []struct{ ErrorType string } `json:"errors"`
 	}
-	require.NoError(t, json.NewDecoder(res.Body).Decode(&body))
+	require.NoError(t, json.Unmarshal(res.body, &body))
 	require.Equal(t, "UnauthorizedException", body.Errors[0].ErrorType)
 
 	// A successful call has no error type.
 	res = send("")
-	require.Equal(t, http.StatusOK, res.StatusCode)
-	require.Empty(t, res.Header.Get("x-amzn-ErrorType"))
+	require.Equal(t, http.StatusOK, res.status)
+	require.Empty(t, res.header.Get("x-amzn-ErrorType"))
 }

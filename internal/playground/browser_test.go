@@ -175,7 +175,7 @@ func TestBrowserDefaultTab(t *testing.T) {
 	b.OpenPlayground(srv.URL + "/")
 	ed := b.Editors()
 	assert.Equal(t, query, ed.Query)
-	assert.Equal(t, vars, ed.Variables)
+	assert.JSONEq(t, vars, ed.Variables)
 	assert.Empty(t, ed.Result)
 
 	// Edit the variables, and wait past GraphiQL's 500 ms debounce of saving the tabs
@@ -191,7 +191,7 @@ func TestBrowserDefaultTab(t *testing.T) {
 	require.True(t, saved, "GraphiQL saved the edited tab")
 	b.OpenPlayground(srv.URL + "/")
 	ed = b.Editors()
-	assert.Equal(t, edited, ed.Variables, "a returning visitor keeps their variables")
+	assert.JSONEq(t, edited, ed.Variables, "a returning visitor keeps their variables")
 	assert.Equal(t, query, ed.Query)
 	assert.Empty(t, b.ConsoleErrors())
 }
