@@ -18,7 +18,13 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(NODE_MAJOR)
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 QUIET := bash $(CURDIR)/scripts/quiet.sh
 
-.PHONY: test check-generate vet unit run lint generate deps lambda cdk-test
+.PHONY: help test check-generate vet unit run run-local-aws lint generate deps lambda cdk-test
+.DEFAULT_GOAL := help
+
+## help: list the targets (plain `make` does this; `make test` runs the suite).
+help:
+	@awk '/^## [A-Za-z0-9_-]+:/ { sub(/^## /, ""); name = $$0; sub(/:.*/, "", name); text = $$0; sub(/^[^:]*: */, "", text); \
+	  printf "  %-15s %s\n", name, text; next } /^## / { sub(/^## /, ""); printf "  %-15s %s\n", "", $$0 }' $(MAKEFILE_LIST)
 
 ## test: generated code is current, vet, every test against the embedded store AND DynamoDB Local
 ## (and cognito-local), then the CDK app: assertion tests and an offline synth of both flavours.
@@ -58,6 +64,11 @@ unit:
 ## run: the server with the embedded store, seeded, playground at http://localhost:8080/.
 run:
 	$(GO) run .
+
+## run-local-aws: the server against DynamoDB Local and cognito-local (demo accounts included), for
+## trying the AWS code paths by hand; needs scripts/ci-deps.sh's Java and npm packages. See the script.
+run-local-aws:
+	SKYGRAPH_NETNS=off bash scripts/with-services.sh bash scripts/run-local-aws.sh
 
 ## lint: golangci-lint v2.6.2 with .golangci.yml.
 lint:

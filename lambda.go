@@ -1,6 +1,6 @@
 package main
 
-// The Lambda runtime of the one skygraph binary (DESIGN.md, "Running modes"). When the
+// The Lambda runtime of the one skygraph binary (docs/architecture.md, "Running modes"). When the
 // Lambda runtime starts the binary as a custom runtime's bootstrap, AWS_LAMBDA_RUNTIME_API
 // is set and run() calls runLambda instead of serve: the same app.App is built, and every
 // invocation is one event, dispatched by its shape:

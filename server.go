@@ -7,6 +7,7 @@
 //	skygraph init-table   create the configured table (SKYGRAPH_TABLE) and exit
 //	skygraph seed         create the table if needed, add the demo catalog, and exit
 //	skygraph run-job NAME run one background job once (e.g. booking-recovery) and exit
+//	skygraph version      print the commit this binary was built from, and the Go version
 //
 // Configuration is read from the environment; see the README.
 package main
@@ -21,6 +22,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -33,7 +35,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stderr, nil)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stderr, &hooks{stdout: os.Stdout})
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "skygraph:", err)
@@ -41,25 +43,45 @@ func main() {
 	}
 }
 
-// hooks let tests observe the server: the address it listens on, and a wrapper around its
-// handler.
+// hooks let main and tests observe the program: where it prints what a person asked for
+// (version, help), the address it listens on, and a wrapper around its handler.
 type hooks struct {
+	stdout      io.Writer
 	listening   func(addr string)
 	wrapHandler func(http.Handler) http.Handler
+}
+
+// stdout is where output a person asked for goes: main's standard output, else the log.
+func (h *hooks) out(log io.Writer) io.Writer {
+	if h != nil && h.stdout != nil {
+		return h.stdout
+	}
+	return log
 }
 
 // run is the whole program: it returns when ctx is cancelled (SIGTERM/SIGINT) after
 // in-flight requests have finished, or on a start-up error.
 func run(ctx context.Context, args []string, getenv func(string) string, logOut io.Writer, h *hooks) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	// These answer whatever the environment holds: they are how one finds out what is
+	// wrong with a deployment.
+	switch cmd {
+	case "version", "-version", "--version":
+		info, ok := debug.ReadBuildInfo()
+		fmt.Fprintln(h.out(logOut), version(info, ok))
+		return nil
+	case "help", "-h", "-help", "--help":
+		fmt.Fprintln(h.out(logOut), usage)
+		return nil
+	}
 	cfg, err := app.FromEnv(getenv)
 	if err != nil {
 		return err
 	}
 	log := newLogger(logOut, cfg.LogLevel)
-	cmd := "serve"
-	if len(args) > 0 {
-		cmd = args[0]
-	}
 	switch cmd {
 	case "serve":
 		// On AWS Lambda (its runtime always sets AWS_LAMBDA_RUNTIME_API for a bootstrap) the
@@ -81,13 +103,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 			return fmt.Errorf("run-job: set SKYGRAPH_TABLE: the embedded store of a running server is not reachable from another process")
 		}
 		return runJob(ctx, cfg, log, args[1])
-	case "help", "-h", "--help":
-		fmt.Fprintln(logOut, "usage: skygraph [serve|init-table|seed|run-job NAME]  (configuration: environment, see README)")
-		return nil
 	default:
-		return fmt.Errorf("unknown command %q (want serve, init-table, seed or run-job)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, init-table, seed, run-job or version)", cmd)
 	}
 }
+
+const usage = `usage: skygraph [command]
+
+  serve          serve the API (the default): embedded store and playground unless configured
+  init-table     create the configured table (SKYGRAPH_TABLE) and exit
+  seed           create the table if needed, add the demo catalog, and exit
+  run-job NAME   run one background job once (booking-recovery) and exit
+  version        print the commit this binary was built from, and the Go version
+
+Configuration is read from the environment (SKYGRAPH_*, PORT); see the README.`
 
 func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
@@ -164,6 +193,7 @@ func serve(ctx context.Context, cfg app.Config, log *slog.Logger, h *hooks, opts
 	addr := ln.Addr().String()
 	log.Info("skygraph ready", "addr", addr, "graphql", "/graphql", "playground", cfg.Playground,
 		"store", storeName(cfg), "started_in", time.Since(start).Round(time.Millisecond).String())
+	log.Info(openMessage(ln.Addr(), cfg.Playground))
 	if h != nil && h.listening != nil {
 		h.listening(addr)
 	}
@@ -192,6 +222,23 @@ func serve(ctx context.Context, cfg app.Config, log *slog.Logger, h *hooks, opts
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// openMessage is the start-up line a person looks for: where to point a browser (the
+// playground) or a client (the API) on this machine.
+func openMessage(addr net.Addr, playground bool) string {
+	port := strconv.Itoa(listenPort(addr))
+	if playground {
+		return "open http://localhost:" + port + "/ (GraphiQL playground; the API is POST /graphql)"
+	}
+	return "GraphQL API at http://localhost:" + port + "/graphql (playground disabled)"
+}
+
+func listenPort(addr net.Addr) int {
+	if a, ok := addr.(*net.TCPAddr); ok {
+		return a.Port
+	}
+	return 0
 }
 
 // jobInterval is how often server mode runs the background jobs: the CDK app's rules run

@@ -92,6 +92,28 @@ func TestDefaultRunAnswersSearch(t *testing.T) {
 	}
 }
 
+// TestStartupSaysWhereToGo: the first lines a person sees name the URL to open.
+func TestStartupSaysWhereToGo(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &lockedBuffer{}
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	env := map[string]string{"PORT": "0", "SKYGRAPH_SEED_DAYS": "1"}
+	go func() {
+		done <- run(ctx, nil, func(k string) string { return env[k] }, logs, &hooks{listening: func(a string) { addr <- a }})
+	}()
+	var a string
+	select {
+	case a = <-addr:
+	case err := <-done:
+		t.Fatalf("server did not start: %v", err)
+	}
+	cancel()
+	require.NoError(t, <-done)
+	port := a[strings.LastIndex(a, ":")+1:]
+	require.Contains(t, logs.String(), `"msg":"open http://localhost:`+port+`/ `)
+}
+
 // TestGracefulShutdown: SIGTERM (context cancellation) lets an in-flight request finish
 // before run returns, and new connections are refused afterwards.
 func TestGracefulShutdown(t *testing.T) {
@@ -157,15 +179,32 @@ func TestCommands(t *testing.T) {
 	require.ErrorContains(t, run(context.Background(), nil, bad, io.Discard, nil), "PORT")
 }
 
-// TestPlaygroundInBrowser opens the playground of the real server in headless Chromium,
-// runs a flight search from GraphiQL and reads the answer from its result pane; the page
-// must load nothing from outside 127.0.0.1 (assets are embedded, no CDN).
+// TestPlaygroundInBrowser opens the playground of the real server (run, as `go run .`) in
+// headless Chromium as a newcomer does: the schema has loaded (the docs explorer lists the
+// root types, so GraphiQL's introspection query passed the server's limits), nothing is in
+// the result pane, the first tab holds the flight search with its variables and the
+// sign-in hint, and running it as it is answers flights. A query typed in runs too, and
+// the page loads nothing from outside 127.0.0.1 (assets are embedded, no CDN).
 func TestPlaygroundInBrowser(t *testing.T) {
 	url, _, _, _ := startServer(t, nil)
 	tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)
 	b := browsertest.NewBrowser(t)
 	b.OpenPlayground(url + "/")
-	out := b.PlaygroundQuery(`{ getFlightBySchedule(departureAirportCode: "LGW",
+
+	require.Contains(t, b.DocsRootTypes(), "query: Query", "the docs explorer shows the schema")
+	ed := b.Editors()
+	require.Empty(t, ed.Result, "the result pane is empty on opening (an introspection error would show here)")
+	require.Contains(t, ed.Query, "query FlightSearch(")
+	require.Contains(t, ed.Query, `signIn(email: "demo@example.com"`)
+	require.Contains(t, ed.Query, "Headers pane")
+	require.Contains(t, ed.Variables, `"day": "`+tomorrow+`"`)
+
+	out := b.PlaygroundRun()
+	require.NotContains(t, out, `"errors"`)
+	require.Contains(t, out, `"flightNumber"`)
+	require.Contains(t, out, `"departureDate": "`+tomorrow)
+
+	out = b.PlaygroundQuery(`{ getFlightBySchedule(departureAirportCode: "LGW",
   arrivalAirportCodeDepartureDate: {beginsWith: {arrivalAirportCode: "MAD", departureDate: "`+tomorrow+`"}}, limit: 2) {
     items { departureAirportCode arrivalAirportCode departureDate }
   } }`, nil)

@@ -99,6 +99,7 @@ func TestBadCredentialsAre401(t *testing.T) {
 			e.calls.Reset()
 			res, out := e.raw(t, `{ listFlights(limit: 1) { items { id } } }`, nil, hdr...)
 			require.Equal(t, http.StatusUnauthorized, res.Code)
+			require.Equal(t, "UnauthorizedException", res.Header().Get("x-amzn-ErrorType"))
 			require.Equal(t, "UnauthorizedException", firstError(t, out)["errorType"])
 			require.Nil(t, out["data"])
 			require.Equal(t, 0, e.calls.Total(), "no resolver ran")

@@ -67,9 +67,12 @@ func (a *authenticator) middleware(next http.Handler) http.Handler {
 }
 
 // writeUnauthorized writes AppSync's 401: a GraphQL error body with errorType
-// UnauthorizedException (and our extensions.code).
+// UnauthorizedException (and our extensions.code), and AppSync's x-amzn-ErrorType header,
+// the only thing AWS Amplify v6 reads to tell an auth failure (sign the user in again)
+// from any other error (withCORS exposes it to browser frontends).
 func writeUnauthorized(w http.ResponseWriter, message string) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("x-amzn-ErrorType", "UnauthorizedException")
 	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 	w.WriteHeader(http.StatusUnauthorized)
 	_ = json.NewEncoder(w).Encode(map[string]any{

@@ -86,6 +86,7 @@ func TestBadTokensAre401(t *testing.T) {
 				res, out := e.raw(t, query, nil, "Authorization", h)
 				require.Equal(t, http.StatusUnauthorized, res.Code, "%v", out)
 				require.Equal(t, `Bearer error="invalid_token"`, res.Header().Get("WWW-Authenticate"))
+				require.Equal(t, "UnauthorizedException", res.Header().Get("x-amzn-ErrorType"), "Amplify reads the auth failure from this header")
 				er := firstError(t, out)
 				require.Equal(t, "UnauthorizedException", er["errorType"])
 				require.Equal(t, bt.Message(), er["message"])

@@ -49,8 +49,7 @@ func routes(cfg Config, log *slog.Logger, gql http.Handler, store pinger, jwks h
 		mux.Handle("GET /.well-known/jwks.json", jwks)
 	}
 	if cfg.Playground {
-		pg := playground.Handler(playground.Options{Title: "skygraph", Endpoint: "/graphql", SubscriptionEndpoint: "/graphql"})
-		mux.Handle("/", pg)
+		mux.Handle("/", playground.Handler(playgroundOptions(time.Now())))
 	}
 	return withRequestID(withAccessLog(log, withCORS(cfg.CORSOrigins, mux)))
 }
@@ -129,7 +128,9 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 				h.Set("Access-Control-Allow-Origin", origin)
 				h.Add("Vary", "Origin")
 			}
-			h.Set("Access-Control-Expose-Headers", "x-amzn-RequestId")
+			// Browsers hide response headers from scripts unless exposed: the request id
+			// for support, and the error type Amplify needs to recognise a 401.
+			h.Set("Access-Control-Expose-Headers", "x-amzn-RequestId, x-amzn-ErrorType")
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 				h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Api-Key, X-Request-Id, X-Amz-User-Agent, X-Amz-Date, X-Amz-Security-Token")

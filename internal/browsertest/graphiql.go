@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -71,18 +72,29 @@ func (b *Browser) PlaygroundQuery(query string, headers map[string]string) strin
 	b.t.Helper()
 	q, _ := json.Marshal(query)
 	var ok bool
-	if err := b.Run(chromedp.Evaluate(fmt.Sprintf(`((text) => {
+	// GraphiQL takes the operation name (and the tab's title) from the query in a change
+	// handler debounced by 100 ms: clicking run before it fires would send the previous
+	// query's operation name. So the setter resolves only after a page timer set later and
+	// for longer than GraphiQL's: timers fire in deadline order, whatever the machine's speed.
+	if err := b.Run(chromedp.Evaluate(fmt.Sprintf(`(async (text) => {
 		const cm = document.querySelector(%q).CodeMirror;
 		cm.setValue(text);
+		await new Promise((r) => setTimeout(r, 250));
 		return cm.getValue() === text;
-	})(%s)`, selQueryEditor, q), &ok)); err != nil || !ok {
+	})(%s)`, selQueryEditor, q), &ok, awaitPromise)); err != nil || !ok {
 		b.t.Fatalf("browsertest: setting GraphiQL's query (ok=%v): %v", ok, err)
 	}
 
 	if len(headers) > 0 {
 		b.setHeaders(headers)
 	}
+	return b.PlaygroundRun()
+}
 
+// PlaygroundRun clicks GraphiQL's run button and returns the result pane's text: it runs
+// whatever the editors hold, such as the page's default tab.
+func (b *Browser) PlaygroundRun() string {
+	b.t.Helper()
 	// Empty the result pane, click run, and wait for GraphiQL to have finished (no
 	// spinner) with something in the pane. GraphiQL clears the pane itself when a run
 	// starts; clearing it here as well means an identical earlier result cannot be
@@ -108,6 +120,66 @@ func (b *Browser) PlaygroundQuery(query string, headers map[string]string) strin
 	}
 	return result
 }
+
+// PlaygroundEditors is what GraphiQL's editors hold, as a person sees them.
+type PlaygroundEditors struct {
+	Query, Variables, Headers, Result string
+}
+
+// Editors reads the query, variables, headers and result editors of the open page.
+func (b *Browser) Editors() PlaygroundEditors {
+	b.t.Helper()
+	var e PlaygroundEditors
+	b.Eval(fmt.Sprintf(`(() => {
+		const cm = (el) => (el && el.CodeMirror ? el.CodeMirror.getValue() : '');
+		const tools = document.querySelectorAll('section.graphiql-editor-tool .graphiql-editor');
+		return {
+			Query: cm(document.querySelector(%q)),
+			Variables: cm(tools[0] && tools[0].querySelector('.CodeMirror')),
+			Headers: cm(tools[1] && tools[1].querySelector('.CodeMirror')),
+			Result: cm(document.querySelector(%q)),
+		};
+	})()`, selQueryEditor, selResponse), &e)
+	return e
+}
+
+// DocsRootTypes opens GraphiQL's documentation explorer and returns its root types as
+// shown ("query: Query", …): they appear only once GraphiQL has loaded the schema by
+// introspection, so an empty answer is never returned; the test fails instead, with what
+// the explorer shows (an introspection error, or "loading" forever).
+func (b *Browser) DocsRootTypes() []string {
+	b.t.Helper()
+	var clicked bool
+	b.Eval(`(() => {
+		const btn = document.querySelector('.graphiql-sidebar button[aria-label$="Documentation Explorer"]');
+		if (!btn) return false;
+		if (!document.querySelector('.graphiql-doc-explorer')) btn.click();
+		return true;
+	})()`, &clicked)
+	if !clicked {
+		b.t.Fatalf("browsertest: GraphiQL has no Documentation Explorer button")
+	}
+	// Either the root types appear, or GraphiQL shows its schema error (fail at once).
+	var got struct {
+		Roots []string
+		Error string
+	}
+	err := b.Run(chromedp.Poll(`(() => {
+		const err = document.querySelector('.graphiql-doc-explorer .graphiql-doc-explorer-error');
+		if (err) return { Roots: [], Error: err.textContent.trim() || 'error' };
+		const els = [...document.querySelectorAll('.graphiql-doc-explorer .graphiql-doc-explorer-root-type')];
+		return els.length ? { Roots: els.map((e) => e.parentElement.textContent.trim()), Error: '' } : false;
+	})()`, &got, chromedp.WithPollingInterval(50*time.Millisecond)))
+	if err != nil || got.Error != "" || len(got.Roots) == 0 {
+		var shown string
+		_ = b.Run(chromedp.Evaluate(`(() => { const d = document.querySelector('.graphiql-doc-explorer'); return d ? d.innerText : '(no explorer)'; })()`, &shown))
+		b.t.Fatalf("browsertest: the docs explorer lists no root types (schema not loaded): %v %s; it shows: %q", err, got.Error, shown)
+	}
+	roots := got.Roots
+	return roots
+}
+
+func awaitPromise(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }
 
 // setHeaders opens GraphiQL's headers tab and puts headers in its editor, as JSON.
 func (b *Browser) setHeaders(headers map[string]string) {

@@ -1,4 +1,4 @@
-// Package layers checks skygraph's import rules (DESIGN.md "Layers"): data flows down,
+// Package layers checks skygraph's import rules (docs/architecture.md, "Layers and the import rules"): data flows down,
 // and the edges that would couple layers are forbidden. The rules are checked on the
 // transitive imports `go list` reports, so an indirect path counts too.
 package layers

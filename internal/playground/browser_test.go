@@ -158,3 +158,40 @@ func TestBrowserRunsQueryWithoutIntrospection(t *testing.T) {
 	require.Contains(t, result, `"__typename": "Query"`)
 	require.NotContains(t, result, "introspection is disabled")
 }
+
+// TestBrowserDefaultTab: on a first visit the page opens on Options.DefaultQuery with
+// DefaultVariables in the Variables pane; once the developer has edited the tab, a reload
+// keeps their variables instead of resetting them to the defaults.
+func TestBrowserDefaultTab(t *testing.T) {
+	const query = "# Try this\nquery Hello($who: String) { __typename }\n"
+	const vars = "{\n  \"who\": \"world\"\n}"
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", &stubGraphQL{})
+	mux.Handle("/", playground.Handler(playground.Options{DefaultQuery: query, DefaultVariables: vars}))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+
+	b := browsertest.NewBrowser(t)
+	b.OpenPlayground(srv.URL + "/")
+	ed := b.Editors()
+	assert.Equal(t, query, ed.Query)
+	assert.JSONEq(t, vars, ed.Variables)
+	assert.Empty(t, ed.Result)
+
+	// Edit the variables, and wait past GraphiQL's 500 ms debounce of saving the tabs
+	// (a page timer set after it and for longer fires after it, whatever the speed).
+	const edited = `{"who": "me"}`
+	var saved bool
+	b.Eval(`(async () => {
+		const tools = document.querySelectorAll('section.graphiql-editor-tool .graphiql-editor');
+		tools[0].querySelector('.CodeMirror').CodeMirror.setValue(`+"`"+edited+"`"+`);
+		await new Promise((r) => setTimeout(r, 1000));
+		return (window.localStorage.getItem('graphiql:tabState') || '').includes('me');
+	})()`, &saved)
+	require.True(t, saved, "GraphiQL saved the edited tab")
+	b.OpenPlayground(srv.URL + "/")
+	ed = b.Editors()
+	assert.JSONEq(t, edited, ed.Variables, "a returning visitor keeps their variables")
+	assert.Equal(t, query, ed.Query)
+	assert.Empty(t, b.ConsoleErrors())
+}

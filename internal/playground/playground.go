@@ -58,8 +58,13 @@ type Options struct {
 	// subscriptions: a path on this origin (the page turns it into ws:// or wss:// to
 	// match how it was loaded) or an absolute ws(s) URL. Empty disables subscriptions.
 	SubscriptionEndpoint string
-	// DefaultQuery is the query shown in a new tab (GraphiQL's welcome text if empty).
+	// DefaultQuery is the query shown in the first tab of a browser that has no saved tabs
+	// (GraphiQL's generic welcome text if empty): the place to show a newcomer a query that
+	// works and how to sign in.
 	DefaultQuery string
+	// DefaultVariables is the JSON shown in that tab's Variables pane, which then starts
+	// open, so DefaultQuery can take variables and run as it is.
+	DefaultVariables string
 }
 
 // Handler returns the GraphiQL playground: the page at exactly "/", its files under

@@ -148,15 +148,17 @@ func TestHandlerRejectsBadEndpoints(t *testing.T) {
 // Settings reach the page only through html/template's escaping.
 func TestPageEscapesOptions(t *testing.T) {
 	h := Handler(Options{
-		Title:        `</title><script>alert(1)</script>`,
-		Endpoint:     `/graphql?a="><script>alert(2)</script>`,
-		DefaultQuery: "query Q {\n  a(x: \"<b>\") # it's \"quoted\" & <tagged>\n}",
+		Title:            `</title><script>alert(1)</script>`,
+		Endpoint:         `/graphql?a="><script>alert(2)</script>`,
+		DefaultQuery:     "query Q {\n  a(x: \"<b>\") # it's \"quoted\" & <tagged>\n}",
+		DefaultVariables: `{"x": "\"><script>alert(3)</script>"}`,
 	})
 	page := get(t, h, http.MethodGet, "/").Body.String()
 	assert.NotContains(t, page, "<script>alert")
 	assert.Contains(t, page, "&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;")
 	assert.Contains(t, page, `data-endpoint="/graphql?a=&#34;&gt;&lt;script&gt;alert(2)&lt;/script&gt;"`)
 	assert.Contains(t, page, "data-default-query=\"query Q {\n  a(x: &#34;&lt;b&gt;&#34;) # it&#39;s &#34;quoted&#34; &amp; &lt;tagged&gt;\n}\"")
+	assert.Contains(t, page, `data-default-variables="{&#34;x&#34;: &#34;\&#34;&gt;&lt;script&gt;alert(3)&lt;/script&gt;&#34;}"`)
 }
 
 func TestAssetsServed(t *testing.T) {

@@ -104,6 +104,15 @@
   if (cfg.defaultQuery) {
     props.defaultQuery = cfg.defaultQuery;
   }
+  if (cfg.defaultVariables && !(store && store.getItem(NS + 'tabState'))) {
+    // A first visit (no saved tabs): the default query with its variables, and the
+    // Variables pane open so they are seen. GraphiQL 4.1.2 builds the first tab from
+    // defaultTabs but fills the variables editor from the variables prop, so both are
+    // set; only on a first visit, as the prop would otherwise replace saved variables.
+    props.defaultTabs = [{ query: cfg.defaultQuery || null, variables: cfg.defaultVariables }];
+    props.variables = cfg.defaultVariables;
+    props.defaultEditorToolsVisibility = 'variables';
+  }
 
   ReactDOM.createRoot(root).render(React.createElement(GraphiQL, props));
 })();
