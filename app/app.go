@@ -91,7 +91,7 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 	if a.identity, err = a.openIdentity(ctx, cfg, opts); err != nil {
 		return err
 	}
-	a.Accounts = account.NewService(a.identity.accounts)
+	a.Accounts = account.NewService(auditedAccounts{Provider: a.identity.accounts, log: a.log})
 	// The card network cannot run here: the simulated processor stands behind the same
 	// port a Stripe adapter would implement.
 	processor, err := cardsim.New(a.Store.Charges(), cardsim.Config{})
@@ -133,11 +133,12 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 	schema := resolvers.NewSchema(resolvers.Deps{
 		Flights: a.Flights, Accounts: a.Accounts, Payments: a.Payments, Bookings: a.Bookings, Loyalty: a.Loyalty,
 	})
-	gql, err := newGraphQLServer(schema, cfg, a.log, a.Flights, authn)
+	ws := &wsLimits{max: int64(cfg.MaxWebSockets), initTimeout: cfg.WebSocketInitTimeout, maxOps: int64(cfg.MaxSubscriptions), log: a.log}
+	gql, err := newGraphQLServer(schema, cfg, a.log, a.Flights, authn, ws)
 	if err != nil {
 		return err
 	}
-	a.Handler = routes(cfg, a.log, authn.middleware(gql), a.Store, a.identity.jwks)
+	a.Handler = routes(cfg, a.log, ws.middleware(authn.middleware(gql)), a.Store, a.identity.jwks)
 	return nil
 }
 
@@ -152,7 +153,7 @@ func (a *App) openStore(ctx context.Context, cfg Config) (dynamo.API, string, er
 		}
 		a.closers = append(a.closers, srv.Close)
 		a.log.Info("embedded DynamoDB-compatible store started (in memory)", "endpoint", srv.URL)
-		c, err := dynamo.NewClient(ctx, dynamo.ClientOptions{Endpoint: srv.URL, Region: "us-east-1", StaticCredentials: true})
+		c, err := dynamo.NewClient(ctx, dynamo.ClientOptions{Endpoint: srv.URL, Region: "us-east-1", StaticCredentials: true, AccessKeyID: srv.AccessKeyID})
 		return c, embeddedTable, err
 	}
 	// An endpoint override means a local stand-in (DynamoDB Local), which accepts any
