@@ -56,6 +56,9 @@ type Options struct {
 	// LocalBcryptCost lowers the local identity provider's password hashing cost (tests:
 	// bcrypt's minimum, so each test's seeded accounts cost milliseconds, not seconds).
 	LocalBcryptCost int
+	// LocalNow replaces the local identity provider's clock (tests of its lockout, which
+	// must not depend on how fast a busy machine runs them). Its tokens carry that time.
+	LocalNow func() time.Time
 }
 
 // New connects the store (starting the embedded one when no table is configured, then
