@@ -121,10 +121,14 @@ type statusWriter struct {
 	status int
 }
 
+// WriteHeader forwards the first status only: a handler that writes a second one (gqlgen's
+// WebSocket transport after a failed upgrade that the upgrader has already answered)
+// would otherwise make net/http log "superfluous response.WriteHeader call".
 func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
+	if s.status != 0 {
+		return
 	}
+	s.status = code
 	s.ResponseWriter.WriteHeader(code)
 }
 
