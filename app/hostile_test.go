@@ -517,3 +517,32 @@ func TestLogLinesAreJSON(t *testing.T) {
 		require.True(t, json.Valid([]byte(line)), "not JSON: %s", line)
 	}
 }
+
+// TestLimitsConfig: every limit is configurable through its variable, out-of-range values
+// fail the start, and the API binds loopback only with the embedded store.
+func TestLimitsConfig(t *testing.T) {
+	env := map[string]string{
+		"SKYGRAPH_MAX_TOKENS": "2000", "SKYGRAPH_MAX_FIELDS": "300", "SKYGRAPH_MAX_FIELD_REPEATS": "3",
+		"SKYGRAPH_MAX_ALIASES": "7", "SKYGRAPH_MAX_ROOT_FIELDS": "5", "SKYGRAPH_MAX_ERRORS": "9",
+		"SKYGRAPH_REQUEST_TIMEOUT": "2s", "SKYGRAPH_MAX_RESOLVER_CALLS": "99", "SKYGRAPH_WS_INIT_TIMEOUT": "1s",
+		"SKYGRAPH_MAX_WEBSOCKETS": "4", "SKYGRAPH_MAX_SUBSCRIPTIONS": "6",
+	}
+	cfg, err := app.FromEnv(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	require.Equal(t, []int{2000, 300, 3, 7, 5, 9, 99, 4, 6}, []int{cfg.MaxTokens, cfg.MaxFields, cfg.MaxFieldRepeats,
+		cfg.MaxAliases, cfg.MaxRootFields, cfg.MaxErrors, cfg.MaxResolverCalls, cfg.MaxWebSockets, cfg.MaxSubscriptions})
+	require.Equal(t, 2*time.Second, cfg.RequestTimeout)
+	require.Equal(t, time.Second, cfg.WebSocketInitTimeout)
+	require.Equal(t, "127.0.0.1", cfg.Listen)
+
+	for k, v := range map[string]string{"SKYGRAPH_MAX_TOKENS": "5", "SKYGRAPH_REQUEST_TIMEOUT": "forever", "SKYGRAPH_MAX_ERRORS": "0"} {
+		_, err := app.FromEnv(func(key string) string { return map[string]string{k: v}[key] })
+		require.ErrorContains(t, err, k)
+	}
+	aws, err := app.FromEnv(func(k string) string { return map[string]string{"SKYGRAPH_TABLE": "t"}[k] })
+	require.NoError(t, err)
+	require.Empty(t, aws.Listen, "all interfaces with a table (AWS)")
+	asked, err := app.FromEnv(func(k string) string { return map[string]string{"SKYGRAPH_LISTEN": "0.0.0.0"}[k] })
+	require.NoError(t, err)
+	require.Equal(t, "0.0.0.0", asked.Listen)
+}
