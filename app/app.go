@@ -136,7 +136,7 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 	schema := resolvers.NewSchema(resolvers.Deps{
 		Flights: a.Flights, Accounts: a.Accounts, Payments: a.Payments, Bookings: a.Bookings, Loyalty: a.Loyalty,
 	})
-	ws := &wsLimits{max: int64(cfg.MaxWebSockets), initTimeout: cfg.WebSocketInitTimeout, maxOps: int64(cfg.MaxSubscriptions), log: a.log}
+	ws := &wsLimits{max: int64(cfg.MaxWebSockets), initTimeout: cfg.WebSocketInitTimeout, maxOps: int64(cfg.MaxSubscriptions), timeout: cfg.RequestTimeout, log: a.log}
 	gql, err := newGraphQLServer(schema, cfg, a.log, a.Flights, authn, ws)
 	if err != nil {
 		return err

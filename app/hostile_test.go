@@ -289,6 +289,18 @@ func TestRequestDeadline(t *testing.T) {
 	require.Equal(t, "ExecutionTimeout", a.code(), "%v", a.body)
 	require.Equal(t, "ExecutionTimeout", a.errors()[0]["errorType"])
 
+	// The same deadline for a query sent over a WebSocket.
+	c := wsDial(t, s.url)
+	wsSend(t, c, wsMsg{Type: "connection_init"})
+	m, err := wsRead(c, 5*time.Second)
+	require.NoError(t, err)
+	require.Equal(t, "connection_ack", m.Type)
+	q, _ := json.Marshal(map[string]any{"query": `{ listFlights(limit: 1) { items { id } } }`})
+	wsSend(t, c, wsMsg{ID: "1", Type: "subscribe", Payload: q})
+	m, err = wsRead(c, 10*time.Second)
+	require.NoError(t, err)
+	require.Contains(t, string(m.Payload), `"ExecutionTimeout"`)
+
 	slow.armed.Store(false)
 	require.Empty(t, s.query(t, `{ listFlights(limit: 1) { items { id } } }`).errors(), "under the deadline")
 }

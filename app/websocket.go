@@ -10,6 +10,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/skygraph/skygraph/internal/apperr"
@@ -44,8 +45,11 @@ type wsLimits struct {
 	max         int64
 	initTimeout time.Duration
 	maxOps      int64
-	open        atomic.Int64
-	log         *slog.Logger
+	// timeout is the deadline of one query or mutation sent over the connection (the
+	// HTTP requests' RequestTimeout; subscriptions are bounded by the token's expiry).
+	timeout time.Duration
+	open    atomic.Int64
+	log     *slog.Logger
 }
 
 // middleware admits or refuses WebSocket upgrades; other requests pass through.
@@ -115,5 +119,10 @@ func (l *wsLimits) limitOperations(ctx context.Context, next graphql.OperationHa
 		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{err}})
 	}
 	context.AfterFunc(ctx, func() { s.operations.Add(-1) })
+	if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation != ast.Subscription && l.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, l.timeout, errRequestTimeout)
+		context.AfterFunc(ctx, cancel) // released when the operation ends or times out
+	}
 	return next(ctx)
 }

@@ -4,11 +4,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/skygraph/skygraph/internal/apperr"
+	"github.com/skygraph/skygraph/domain/account"
 )
 
 // MsgAttemptsExceeded is Cognito's message for a locked-out sign-in.
-const MsgAttemptsExceeded = "Password attempts exceeded"
+const MsgAttemptsExceeded = account.MsgAttemptsExceeded
 
 // Throttling defaults, Cognito's where it documents them: after 5 failed attempts an
 // account is locked for 1 s, doubling with each further failure up to about 15 minutes.
@@ -108,5 +108,4 @@ func (t *throttle) makeRoom(now time.Time) {
 	}
 }
 
-// errAttemptsExceeded is Cognito's NotAuthorizedException for a locked-out account.
-func errAttemptsExceeded() error { return apperr.New(apperr.Unauthorized, MsgAttemptsExceeded) }
+func errAttemptsExceeded() error { return account.ErrAttemptsExceeded() }
