@@ -82,6 +82,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 		return err
 	}
 	log := newLogger(logOut, cfg.LogLevel)
+	// Libraries that write with the standard log package (gqlgen's transports use
+	// log.Printf) go through the same JSON handler.
+	slog.SetDefault(log)
 	switch cmd {
 	case "serve":
 		// On AWS Lambda (its runtime always sets AWS_LAMBDA_RUNTIME_API for a bootstrap) the
@@ -177,7 +180,7 @@ func serve(ctx context.Context, cfg app.Config, log *slog.Logger, h *hooks, opts
 	if h != nil && h.wrapHandler != nil {
 		handler = h.wrapHandler(handler)
 	}
-	ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Listen, strconv.Itoa(cfg.Port)))
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
@@ -187,6 +190,9 @@ func serve(ctx context.Context, cfg app.Config, log *slog.Logger, h *hooks, opts
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		// net/http's own complaints ("superfluous WriteHeader", TLS handshake errors) go
+		// through slog like every other line, so the log stays one JSON object per line.
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -59,6 +59,9 @@ type Options struct {
 	// LocalBcryptCost lowers the local identity provider's password hashing cost (tests:
 	// bcrypt's minimum, so each test's seeded accounts cost milliseconds, not seconds).
 	LocalBcryptCost int
+	// LocalNow replaces the local identity provider's clock (tests of its lockout, which
+	// must not depend on how fast a busy machine runs them). Its tokens carry that time.
+	LocalNow func() time.Time
 }
 
 // New connects the store (starting the embedded one when no table is configured, then
@@ -94,7 +97,7 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 	if a.identity, err = a.openIdentity(ctx, cfg, opts); err != nil {
 		return err
 	}
-	a.Accounts = account.NewService(a.identity.accounts)
+	a.Accounts = account.NewService(auditedAccounts{Provider: a.identity.accounts, log: a.log})
 	// The card network cannot run here: the simulated processor stands behind the same
 	// port a Stripe adapter would implement.
 	processor, err := cardsim.New(a.Store.Charges(), cardsim.Config{})
@@ -136,11 +139,12 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 	schema := resolvers.NewSchema(resolvers.Deps{
 		Flights: a.Flights, Accounts: a.Accounts, Payments: a.Payments, Bookings: a.Bookings, Loyalty: a.Loyalty,
 	})
-	gql, err := newGraphQLServer(schema, cfg, a.log, a.Flights, authn)
+	ws := &wsLimits{max: int64(cfg.MaxWebSockets), initTimeout: cfg.WebSocketInitTimeout, maxOps: int64(cfg.MaxSubscriptions), timeout: cfg.RequestTimeout, log: a.log}
+	gql, err := newGraphQLServer(schema, cfg, a.log, a.Flights, authn, ws)
 	if err != nil {
 		return err
 	}
-	a.Handler = routes(cfg, a.log, authn.middleware(gql), a.Store, a.identity.jwks)
+	a.Handler = routes(cfg, a.log, ws.middleware(authn.middleware(gql)), a.Store, a.identity.jwks)
 	return nil
 }
 
@@ -155,7 +159,7 @@ func (a *App) openStore(ctx context.Context, cfg Config) (dynamo.API, string, er
 		}
 		a.closers = append(a.closers, srv.Close)
 		a.log.Info("embedded DynamoDB-compatible store started (in memory)", "endpoint", srv.URL)
-		c, err := dynamo.NewClient(ctx, dynamo.ClientOptions{Endpoint: srv.URL, Region: "us-east-1", StaticCredentials: true})
+		c, err := dynamo.NewClient(ctx, dynamo.ClientOptions{Endpoint: srv.URL, Region: "us-east-1", StaticCredentials: true, AccessKeyID: srv.AccessKeyID})
 		return c, embeddedTable, err
 	}
 	// An endpoint override means a local stand-in (DynamoDB Local), which accepts any

@@ -43,8 +43,43 @@ type Config struct {
 	// default 12).
 	MaxComplexity int
 	MaxDepth      int
-	// MaxBodyBytes bounds a request body (SKYGRAPH_MAX_BODY_BYTES, default 1 MiB).
+	// MaxBodyBytes bounds a request body (SKYGRAPH_MAX_BODY_BYTES, default 1 MiB); a larger
+	// one is answered 413.
 	MaxBodyBytes int64
+	// MaxTokens bounds the lexical tokens of a document (SKYGRAPH_MAX_TOKENS, default
+	// 15000): parsing stops there, so the size of everything after it is bounded too.
+	MaxTokens int
+	// MaxFields bounds the field selections of a document with every fragment expanded
+	// (SKYGRAPH_MAX_FIELDS, default 2000), checked before validation.
+	MaxFields int
+	// MaxFieldRepeats bounds how many fields merge into one response key
+	// (SKYGRAPH_MAX_FIELD_REPEATS, default 10): validation compares those pairwise.
+	MaxFieldRepeats int
+	// MaxAliases and MaxRootFields bound one operation (SKYGRAPH_MAX_ALIASES, default 50;
+	// SKYGRAPH_MAX_ROOT_FIELDS, default 20).
+	MaxAliases    int
+	MaxRootFields int
+	// MaxErrors caps the errors of one response (SKYGRAPH_MAX_ERRORS, default 100, where
+	// graphql-js stops validating).
+	MaxErrors int
+	// RequestTimeout bounds one HTTP request's execution (SKYGRAPH_REQUEST_TIMEOUT, default
+	// 30s as AppSync's): its context is cancelled, and with it every store call.
+	RequestTimeout time.Duration
+	// MaxResolverCalls bounds the resolver calls of one operation
+	// (SKYGRAPH_MAX_RESOLVER_CALLS, default 10000, AppSync's resolverCountLimit).
+	MaxResolverCalls int
+	// WebSocketInitTimeout is how long a WebSocket may wait before connection_init
+	// (SKYGRAPH_WS_INIT_TIMEOUT, default 5s); then it is closed with 4408.
+	WebSocketInitTimeout time.Duration
+	// MaxWebSockets bounds open WebSocket connections server-wide (SKYGRAPH_MAX_WEBSOCKETS,
+	// default 1000); MaxSubscriptions bounds active subscriptions per connection
+	// (SKYGRAPH_MAX_SUBSCRIPTIONS, default 100).
+	MaxWebSockets    int
+	MaxSubscriptions int
+	// Listen is the host (interface) the API binds (SKYGRAPH_LISTEN). Default: 127.0.0.1
+	// with the embedded store (a laptop: the README publishes the demo passwords), all
+	// interfaces otherwise (containers, AWS).
+	Listen string
 	// ShutdownTimeout bounds graceful shutdown (SKYGRAPH_SHUTDOWN_TIMEOUT, default 25s,
 	// under ECS's 30 s stop timeout).
 	ShutdownTimeout time.Duration
@@ -98,6 +133,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
 		Port: 8080, Introspection: true, Playground: true, CORSOrigins: []string{"*"},
 		MaxComplexity: 100_000, MaxDepth: 12, MaxBodyBytes: 1 << 20, ShutdownTimeout: 25 * time.Second,
+		MaxTokens: 15_000, MaxFields: 2000, MaxFieldRepeats: 10, MaxAliases: 50, MaxRootFields: 20,
+		MaxErrors: 100, RequestTimeout: 30 * time.Second, MaxResolverCalls: 10_000,
+		WebSocketInitTimeout: 5 * time.Second, MaxWebSockets: 1000, MaxSubscriptions: 100,
 		SeedDays: 30, LogLevel: "info",
 		Table:            getenv("SKYGRAPH_TABLE"),
 		DynamoDBEndpoint: getenv("SKYGRAPH_DYNAMODB_ENDPOINT"),
@@ -142,6 +180,31 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	intVar("SKYGRAPH_MAX_COMPLEXITY", &c.MaxComplexity, 1, 1_000_000)
 	intVar("SKYGRAPH_MAX_DEPTH", &c.MaxDepth, 1, 100)
 	intVar("SKYGRAPH_SEED_DAYS", &c.SeedDays, 0, 366)
+	intVar("SKYGRAPH_MAX_TOKENS", &c.MaxTokens, 100, 1_000_000)
+	intVar("SKYGRAPH_MAX_FIELDS", &c.MaxFields, 10, 100_000)
+	intVar("SKYGRAPH_MAX_FIELD_REPEATS", &c.MaxFieldRepeats, 1, 1000)
+	intVar("SKYGRAPH_MAX_ALIASES", &c.MaxAliases, 0, 10_000)
+	intVar("SKYGRAPH_MAX_ROOT_FIELDS", &c.MaxRootFields, 1, 10_000)
+	intVar("SKYGRAPH_MAX_ERRORS", &c.MaxErrors, 1, 10_000)
+	intVar("SKYGRAPH_MAX_RESOLVER_CALLS", &c.MaxResolverCalls, 1, 1_000_000)
+	intVar("SKYGRAPH_MAX_WEBSOCKETS", &c.MaxWebSockets, 1, 1_000_000)
+	intVar("SKYGRAPH_MAX_SUBSCRIPTIONS", &c.MaxSubscriptions, 1, 10_000)
+	durVar := func(name string, dst *time.Duration, lo, hi time.Duration) {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < lo || d > hi {
+				errs = append(errs, fmt.Sprintf("%s=%q: want a duration from %s to %s", name, v, lo, hi))
+				return
+			}
+			*dst = d
+		}
+	}
+	durVar("SKYGRAPH_REQUEST_TIMEOUT", &c.RequestTimeout, 100*time.Millisecond, 15*time.Minute)
+	durVar("SKYGRAPH_WS_INIT_TIMEOUT", &c.WebSocketInitTimeout, 100*time.Millisecond, time.Minute)
+	c.Listen = getenv("SKYGRAPH_LISTEN")
+	if c.Listen == "" && c.Table == "" {
+		c.Listen = "127.0.0.1"
+	}
 	body := int(c.MaxBodyBytes)
 	intVar("SKYGRAPH_MAX_BODY_BYTES", &body, 1024, 64<<20)
 	c.MaxBodyBytes = int64(body)

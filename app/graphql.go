@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/skygraph/skygraph/auth"
+	"github.com/skygraph/skygraph/internal/apperr"
 	"github.com/skygraph/skygraph/loaders"
 	"github.com/skygraph/skygraph/resolvers"
 )
@@ -22,17 +24,23 @@ import (
 // turns on introspection and every transport): POST, GET for queries only, WebSocket
 // for subscriptions, a parsed-query cache, persisted queries, complexity and depth limits,
 // the error presenter, panic recovery and fresh dataloaders per operation.
-func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config, log *slog.Logger, flights loaders.FlightSource, authn *authenticator) (*handler.Server, error) {
+func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config, log *slog.Logger, flights loaders.FlightSource, authn *authenticator, ws *wsLimits) (*handler.Server, error) {
 	policy, err := auth.NewPolicy(schema.Schema())
 	if err != nil {
 		return nil, fmt.Errorf("authorization rules: %w", err)
 	}
 	srv := handler.New(schema)
 	srv.AddTransport(transport.Websocket{
+		Implementation:        ws,
 		KeepAlivePingInterval: 10 * time.Second,
 		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 			ctx, err := authn.websocketInit(ctx, p)
-			return ctx, nil, err
+			if err != nil {
+				// The client sees only the safe message, and graphql-ws's 4403.
+				return refused(ctx), nil, errors.New(apperr.MessageOf(err))
+			}
+			initialised(ctx)
+			return ctx, nil, nil
 		},
 	})
 	srv.AddTransport(transport.Options{})
@@ -40,10 +48,17 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config, log *slog.Log
 	srv.AddTransport(transport.POST{})
 
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	// Limits (README "Limits"): the parser stops at MaxTokens; documentLimits refuses a
+	// document whose validation would be costly before gqlgen validates it (it runs after
+	// the persisted-query lookup, which fills in the query); responseLimits caps errors.
+	srv.SetParserTokenLimit(cfg.MaxTokens)
+	srv.SetDisableSuggestion(!cfg.Introspection)
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(newDocumentLimits(cfg))
+	srv.Use(responseLimits{maxErrors: cfg.MaxErrors, introspection: cfg.Introspection})
 	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
 	srv.Use(depthLimit{max: cfg.MaxDepth})
 
@@ -55,8 +70,11 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config, log *slog.Log
 	srv.SetRecoverFunc(resolvers.Recover(log))
 	// Outermost, so the look-ahead sees what a field returns after the other middleware.
 	srv.AroundFields(plan.Lookahead)
+	srv.AroundFields(resolverLimit(cfg.MaxResolverCalls))
 	srv.AroundFields(resolvers.FieldErrors)
 	srv.AroundFields(policy.Middleware)
+	srv.AroundOperations(ws.limitOperations)
+	srv.AroundOperations(countResolvers)
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		l := loaders.New(flights)
 		ctx = loaders.With(ctx, l)

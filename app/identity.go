@@ -34,7 +34,7 @@ func (a *App) openIdentity(ctx context.Context, cfg Config, opts Options) (*iden
 	}
 	idp, err := localidp.New(a.Store.Accounts(), localidp.Config{
 		Issuer: cfg.LocalIssuer, ClientID: LocalClientID, PrivateKeyPEM: []byte(cfg.LocalSigningKeyPEM),
-		TokenTTL: cfg.LocalTokenTTL, BcryptCost: opts.LocalBcryptCost,
+		TokenTTL: cfg.LocalTokenTTL, BcryptCost: opts.LocalBcryptCost, Now: opts.LocalNow,
 		OnConfirmationCode: func(email, code string) {
 			a.log.Info("confirmation code (local identity provider; Cognito would e-mail it)", "email", email, "code", code)
 		},

@@ -5,13 +5,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/skygraph/skygraph/internal/clientip"
 	"github.com/skygraph/skygraph/internal/playground"
 	"github.com/skygraph/skygraph/internal/requestid"
 )
@@ -30,7 +35,7 @@ type pinger interface {
 //	/.well-known/jwks.json  the local identity provider's keys (when it is in use)
 func routes(cfg Config, log *slog.Logger, gql http.Handler, store pinger, jwks http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", http.MaxBytesHandler(appsyncErrors(gql), cfg.MaxBodyBytes))
+	mux.Handle("/graphql", checkBody(cfg.MaxBodyBytes, withDeadline(cfg.RequestTimeout, appsyncErrors(gql))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -54,6 +59,45 @@ func routes(cfg Config, log *slog.Logger, gql http.Handler, store pinger, jwks h
 	return withRequestID(withAccessLog(log, withCORS(cfg.CORSOrigins, mux)))
 }
 
+// checkBody reads a POST body before gqlgen does, so that an oversized one is answered
+// 413 (gqlgen's transport would answer 200 with an error) and a malformed JSON one 400
+// without echoing it back (gqlgen's message quotes the whole body). The body is then
+// handed on from memory.
+func checkBody(limit int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.Body == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+		var tooLarge *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooLarge):
+			writeRequestError(w, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE", "PayloadTooLargeException",
+				fmt.Sprintf("the request body is larger than %d bytes", limit))
+			return
+		case err != nil:
+			writeRequestError(w, http.StatusBadRequest, "MALFORMED_REQUEST", "MalformedHttpRequestException", "the request body could not be read")
+			return
+		}
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" && !json.Valid(body) {
+			writeRequestError(w, http.StatusBadRequest, "MALFORMED_REQUEST", "MalformedHttpRequestException", "the request body is not valid JSON")
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// writeRequestError answers a request refused before GraphQL sees it, in AppSync's
+// error shape.
+func writeRequestError(w http.ResponseWriter, status int, code, errorType, message string) {
+	writeJSON(w, status, map[string]any{"data": nil, "errors": []map[string]any{{
+		"message": message, "errorType": errorType,
+		"extensions": map[string]any{"code": code, "errorType": errorType},
+	}}})
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -66,7 +110,8 @@ func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := requestid.Choose(r.Header.Get("X-Request-Id"))
 		w.Header().Set("x-amzn-RequestId", id)
-		next.ServeHTTP(w, r.WithContext(requestid.With(r.Context(), id)))
+		ctx := clientip.With(requestid.With(r.Context(), id), r.RemoteAddr)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
@@ -75,10 +120,14 @@ type statusWriter struct {
 	status int
 }
 
+// WriteHeader forwards the first status only: a handler that writes a second one (gqlgen's
+// WebSocket transport after a failed upgrade that the upgrader has already answered)
+// would otherwise make net/http log "superfluous response.WriteHeader call".
 func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
+	if s.status != 0 {
+		return
 	}
+	s.status = code
 	s.ResponseWriter.WriteHeader(code)
 }
 

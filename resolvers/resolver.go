@@ -43,21 +43,21 @@ func NewSchema(d Deps) graphql.ExecutableSchema {
 	c := graph.Config{Resolvers: &Resolver{
 		flights: d.Flights, accounts: d.Accounts, payments: d.Payments, bookings: d.Bookings, loyalty: d.Loyalty,
 	}}
-	c.Complexity.Query.ListFlights = func(child int, _ *flight.Filter, limit *int, _ *string) int {
-		return pageCost(child, limit)
+	c.Complexity.Query.ListFlights = func(child int, f *flight.Filter, limit *int, _ *string) int {
+		return pageCost(child, limit, f != nil)
 	}
 	c.Complexity.Query.GetFlightBySchedule = func(child int, _ *string, _ *flight.ScheduleCondition,
-		_ *filter.SortDirection, _ *flight.Filter, limit *int, _ *string,
+		_ *filter.SortDirection, f *flight.Filter, limit *int, _ *string,
 	) int {
-		return pageCost(child, limit)
+		return pageCost(child, limit, f != nil)
 	}
-	c.Complexity.Query.ListBookings = func(child int, _ *booking.Filter, limit *int, _ *string) int {
-		return pageCost(child, limit)
+	c.Complexity.Query.ListBookings = func(child int, f *booking.Filter, limit *int, _ *string) int {
+		return pageCost(child, limit, f != nil)
 	}
 	c.Complexity.Query.GetBookingByStatus = func(child int, _ *string, _ *filter.KeyStringInput,
-		_ *filter.SortDirection, _ *booking.Filter, limit *int, _ *string,
+		_ *filter.SortDirection, f *booking.Filter, limit *int, _ *string,
 	) int {
-		return pageCost(child, limit)
+		return pageCost(child, limit, f != nil)
 	}
 	// Booking.payment asks the card processor once per booking (it has no batch read):
 	// weigh it so that a large page of bookings with their payments is refused up front.
@@ -68,12 +68,33 @@ func NewSchema(d Deps) graphql.ExecutableSchema {
 // paymentCost is the complexity of one call to the card processor.
 const paymentCost = 10
 
-// pageCost is a connection's complexity: its selection once per item it may return, so
-// the limit multiplies what a client can make the server read (OWASP amount limiting).
-func pageCost(child int, limit *int) int {
+// storeCallCost is the complexity of one store round trip. With the default limit
+// (100000), one request may buy about 200 of them: a few filtered pages, never thousands.
+const storeCallCost = 500
+
+// Read budget of one page (adapter/dynamo/paginate.go): an unfiltered page is one Query
+// and its BatchGetItem; a filtered one may read up to ten Query pages, each resolved by a
+// BatchGetItem, before it comes back short. Resolving more than batchItems items costs a
+// BatchGetItem more per batchItems.
+const (
+	unfilteredPageCalls = 2
+	filteredPageCalls   = 20
+	batchItems          = 100
+)
+
+// pageCost is a connection's complexity: the store calls its page may really make (the
+// read budget, filters included) plus its selection once per item it may return, so the
+// limit multiplies what a client can make the server read (OWASP amount limiting) and a
+// selective filter is priced for the pages it may scan, not for its limit.
+func pageCost(child int, limit *int, filtered bool) int {
 	n := flight.DefaultLimit
 	if limit != nil && *limit > 0 {
 		n = min(*limit, flight.MaxLimit)
 	}
-	return 1 + child*n
+	calls := unfilteredPageCalls
+	if filtered {
+		calls = filteredPageCalls
+	}
+	calls += (n - 1) / batchItems
+	return 1 + calls*storeCallCost + child*n
 }

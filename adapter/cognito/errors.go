@@ -72,6 +72,11 @@ func mapError(o op, err error) error {
 	case opSignIn:
 		switch code {
 		case "NotAuthorizedException", "UserNotFoundException", "InvalidPasswordException":
+			// Cognito's lockout after repeated failures is a NotAuthorizedException with its
+			// own message, which the local provider gives too.
+			if code == "NotAuthorizedException" && api.ErrorMessage() == account.MsgAttemptsExceeded {
+				return account.ErrAttemptsExceeded()
+			}
 			// cognito-local answers a wrong password with InvalidPasswordException. No
 			// cause: these must be identical in every respect.
 			return account.ErrIncorrectCredentials()

@@ -102,6 +102,7 @@ func TestErrorMapping(t *testing.T) {
 		{"confirm unknown user", confirm, &types.UserNotFoundException{Message: aws.String(secret)}, apperr.BadRequest, account.MsgCodeMismatch},
 		{"confirm confirmed", confirm, &types.NotAuthorizedException{Message: aws.String(secret)}, apperr.BadRequest, account.MsgCodeMismatch},
 		{"sign-in wrong password", signIn, &types.NotAuthorizedException{Message: aws.String(secret)}, apperr.Unauthorized, account.MsgIncorrectCredentials},
+		{"sign-in locked out", signIn, &types.NotAuthorizedException{Message: aws.String(account.MsgAttemptsExceeded)}, apperr.Unauthorized, account.MsgAttemptsExceeded},
 		{"sign-in unknown user", signIn, &types.UserNotFoundException{Message: aws.String(secret)}, apperr.Unauthorized, account.MsgIncorrectCredentials},
 		{"sign-in cognito-local wrong password", signIn, &types.InvalidPasswordException{Message: aws.String(secret)}, apperr.Unauthorized, account.MsgIncorrectCredentials},
 		{"sign-in unconfirmed", signIn, &types.UserNotConfirmedException{Message: aws.String(secret)}, apperr.Unauthorized, account.MsgNotConfirmed},

@@ -44,6 +44,9 @@ func (r *AccountStore) UserBySub(ctx context.Context, sub string) (*localidp.Use
 	return u, nil
 }
 
+// decoySub is a sub no account has (subs are random UUIDs, version 4).
+const decoySub = "00000000-0000-0000-0000-000000000000"
+
 // UserByEmail reads the email guard for the sub, then the account: strongly consistent
 // reads on the table, no index (an index would be eventually consistent).
 func (r *AccountStore) UserByEmail(ctx context.Context, email string) (*localidp.User, error) {
@@ -56,6 +59,12 @@ func (r *AccountStore) UserByEmail(ctx context.Context, email string) (*localidp
 		return nil, storeError("GetItem account email", err)
 	}
 	if len(out.Item) == 0 {
+		// The same second read as for a known email (of an account that cannot exist), so
+		// the store work, and with it the timing of a sign-in, does not tell whether the
+		// email has an account.
+		if _, err := r.UserBySub(ctx, decoySub); err != nil && !apperr.Is(err, apperr.NotFound) {
+			return nil, err
+		}
 		return nil, apperr.New(apperr.NotFound, "no account for email %s", email)
 	}
 	var guard accountEmailItem

@@ -35,7 +35,7 @@ func TestBookingRepositoryContract(t *testing.T) {
 			bookingtest.Run(t, func(t *testing.T) bookingtest.Fixture {
 				be := b
 				if be.Mini != nil {
-					srv, err := embedded.Start()
+					srv, err := embedded.StartOpen()
 					require.NoError(t, err)
 					t.Cleanup(func() { _ = srv.Close() })
 					be = dynamotest.Backend{Name: b.Name, Endpoint: srv.URL, Mini: srv.Mini}

@@ -46,6 +46,9 @@ type ClientOptions struct {
 	// StaticCredentials uses fixed dummy credentials: local endpoints accept any
 	// signature, and a developer's laptop should not need an AWS profile.
 	StaticCredentials bool
+	// AccessKeyID is the static access key id (default "local"); the embedded store
+	// accepts only its own (embedded.Server.AccessKeyID).
+	AccessKeyID string
 }
 
 // NewClient builds the SDK client. Response checksum validation is off for local
@@ -57,7 +60,11 @@ func NewClient(ctx context.Context, o ClientOptions) (*dynamodb.Client, error) {
 		opts = append(opts, config.WithRegion(o.Region))
 	}
 	if o.StaticCredentials {
-		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+		key := o.AccessKeyID
+		if key == "" {
+			key = "local"
+		}
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(key, "local", "")))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {

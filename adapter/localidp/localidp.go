@@ -5,7 +5,8 @@
 // published as a JWKS, so the API verifies them on the same path as Cognito tokens.
 //
 // It is a development stand-in, not a hardened identity service: confirmation codes are
-// logged rather than e-mailed, and there is no lockout after failed attempts.
+// logged rather than e-mailed. Like Cognito it locks out an email (and a peer address)
+// after repeated failed attempts, in memory, per process.
 package localidp
 
 import (
@@ -67,6 +68,13 @@ type Config struct {
 	OnConfirmationCode func(email, code string)
 	// Now is the clock; nil means time.Now. Tests inject it.
 	Now func() time.Time
+	// MaxFailedAttempts and MaxFailedAttemptsPerIP are the failed sign-ins (or
+	// confirmation codes) an email and a peer address may have before they are locked
+	// out; 0 means DefaultMaxFailures and DefaultMaxFailuresPerIP. MaxLockout caps the
+	// doubling lock (0: DefaultMaxLockout).
+	MaxFailedAttempts      int
+	MaxFailedAttemptsPerIP int
+	MaxLockout             time.Duration
 }
 
 // Provider is the local identity provider: account.Provider plus the token issuer and its
@@ -83,6 +91,8 @@ type Provider struct {
 	tokenTTL   time.Duration
 	refreshTTL time.Duration
 	codeTTL    time.Duration
+	accounts   *throttle // failures per email (and "confirm:"+email)
+	peers      *throttle // failures per peer address
 }
 
 // New returns a Provider over store. It generates the signing key unless cfg has one.
@@ -114,6 +124,9 @@ func New(store UserStore, cfg Config) (*Provider, error) {
 	if p.now == nil {
 		p.now = time.Now
 	}
+	maxLock := positive(cfg.MaxLockout, DefaultMaxLockout)
+	p.accounts = newThrottle(p.now, positiveInt(cfg.MaxFailedAttempts, DefaultMaxFailures), maxLock)
+	p.peers = newThrottle(p.now, positiveInt(cfg.MaxFailedAttemptsPerIP, DefaultMaxFailuresPerIP), maxLock)
 	if p.onCode == nil {
 		p.onCode = func(email, code string) {
 			slog.Default().Info("localidp: sign-up confirmation code (local identity provider; Cognito would e-mail it)",
@@ -149,6 +162,13 @@ func (p *Provider) ClientID() string { return p.cfg.ClientID }
 
 // TokenTTL is the lifetime of the ID and access tokens.
 func (p *Provider) TokenTTL() time.Duration { return p.tokenTTL }
+
+func positiveInt(n, def int) int {
+	if n > 0 {
+		return n
+	}
+	return def
+}
 
 func positive(d, def time.Duration) time.Duration {
 	if d > 0 {

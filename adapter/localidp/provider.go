@@ -9,6 +9,7 @@ import (
 
 	"github.com/skygraph/skygraph/domain/account"
 	"github.com/skygraph/skygraph/internal/apperr"
+	"github.com/skygraph/skygraph/internal/clientip"
 )
 
 var _ account.Provider = (*Provider)(nil)
@@ -48,31 +49,44 @@ func (p *Provider) SignUp(ctx context.Context, email, password, name string) (st
 
 // ConfirmSignUp confirms a user. An empty code confirms without one (there is no mailbox
 // in local development); a non-empty code must be the one delivered and not expired.
+//
+// An unknown email, an already confirmed user and a wrong code get one answer (code
+// mismatch), so confirmation tells nothing about which accounts exist; only the right,
+// expired code says so. Wrong codes count towards the same lockout as wrong passwords.
 func (p *Provider) ConfirmSignUp(ctx context.Context, email, code string) error {
-	u, err := p.store.UserByEmail(ctx, account.NormalizeEmail(email))
-	if apperr.Is(err, apperr.NotFound) {
+	email = account.NormalizeEmail(email)
+	key, peer := "confirm:"+email, clientip.From(ctx)
+	if p.accounts.locked(key) || p.peers.locked(peer) {
+		return errAttemptsExceeded()
+	}
+	mismatch := func() error {
+		p.accounts.fail(key)
+		p.peers.fail(peer)
 		return account.ErrCodeMismatch()
+	}
+	u, err := p.store.UserByEmail(ctx, email)
+	if apperr.Is(err, apperr.NotFound) {
+		return mismatch()
 	}
 	if err != nil {
 		return err
 	}
 	if u.Confirmed {
-		return account.ErrCodeExpired()
+		return mismatch()
 	}
 	if code != "" {
 		if subtle.ConstantTimeCompare([]byte(code), []byte(u.Code)) != 1 {
-			return account.ErrCodeMismatch()
+			return mismatch()
 		}
 		if !p.now().Before(u.CodeExpiresAt) {
 			return account.ErrCodeExpired()
 		}
 	}
 	switch err := p.store.ConfirmUser(ctx, u.Sub, p.now().UTC()); {
-	case apperr.Is(err, apperr.Conflict):
-		return account.ErrCodeExpired()
-	case apperr.Is(err, apperr.NotFound):
-		return account.ErrCodeMismatch()
+	case apperr.Is(err, apperr.Conflict), apperr.Is(err, apperr.NotFound):
+		return mismatch()
 	default:
+		p.accounts.succeed(key)
 		return err
 	}
 }
@@ -81,18 +95,33 @@ func (p *Provider) ConfirmSignUp(ctx context.Context, email, code string) error 
 // bcrypt comparison as a known one and fails with the same error, so neither the answer
 // nor its timing tells whether an account exists. The confirmation state is revealed only
 // to someone who knows the password, as in Cognito.
+//
+// Failed attempts lock the email (known or not, so a lockout reveals nothing either) and
+// the peer address out with Cognito's back-off: past the limit every attempt answers
+// "Password attempts exceeded" without checking the password, until the lock expires.
 func (p *Provider) SignIn(ctx context.Context, email, password string) (account.Session, error) {
-	u, err := p.store.UserByEmail(ctx, account.NormalizeEmail(email))
+	email = account.NormalizeEmail(email)
+	peer := clientip.From(ctx)
+	if p.accounts.locked(email) || p.peers.locked(peer) {
+		return account.Session{}, errAttemptsExceeded()
+	}
+	incorrect := func() (account.Session, error) {
+		p.accounts.fail(email)
+		p.peers.fail(peer)
+		return account.Session{}, account.ErrIncorrectCredentials()
+	}
+	u, err := p.store.UserByEmail(ctx, email)
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		return account.Session{}, err
 	}
 	if u == nil {
 		passwordMatches(p.dummyHash, password)
-		return account.Session{}, account.ErrIncorrectCredentials()
+		return incorrect()
 	}
 	if !passwordMatches([]byte(u.PasswordHash), password) {
-		return account.Session{}, account.ErrIncorrectCredentials()
+		return incorrect()
 	}
+	p.accounts.succeed(email)
 	if !u.Confirmed {
 		return account.Session{}, account.ErrNotConfirmed()
 	}

@@ -73,6 +73,7 @@ const (
 	MsgUserNotFound         = "User does not exist."
 	MsgGroupNotFound        = "Group not found."
 	MsgInvalidRefreshToken  = "Invalid Refresh Token"
+	MsgAttemptsExceeded     = "Password attempts exceeded"
 )
 
 // ErrIncorrectCredentials is the one error for an unknown email and a wrong password. It
@@ -81,6 +82,11 @@ const (
 func ErrIncorrectCredentials() error {
 	return apperr.New(apperr.Unauthorized, MsgIncorrectCredentials)
 }
+
+// ErrAttemptsExceeded is a sign-in (or confirmation) refused without a check because the
+// email or the caller's address is locked out after repeated failures (Cognito's
+// NotAuthorizedException with this message). It is the same for known and unknown emails.
+func ErrAttemptsExceeded() error { return apperr.New(apperr.Unauthorized, MsgAttemptsExceeded) }
 
 // ErrNotConfirmed is a correct sign-in of a user who has not confirmed the sign-up yet.
 func ErrNotConfirmed() error { return apperr.New(apperr.Unauthorized, MsgNotConfirmed) }

@@ -32,6 +32,12 @@ const (
 	PaymentDeclined Code = "PaymentDeclined"
 	// Unavailable: a dependency is down or throttling; retry later.
 	Unavailable Code = "Unavailable"
+	// LimitExceeded: the request is over a per-request limit (resolver calls, subscriptions
+	// per connection); a smaller request may succeed, the same one never will.
+	LimitExceeded Code = "LimitExceeded"
+	// ExecutionTimeout: the request ran past its deadline and was cut short (AppSync's
+	// errorType for the same case); what did run may have taken effect.
+	ExecutionTimeout Code = "ExecutionTimeout"
 	// Internal: a bug or an unexpected failure. Its message is never shown to clients.
 	Internal Code = "Internal"
 )

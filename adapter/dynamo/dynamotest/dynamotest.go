@@ -45,7 +45,7 @@ type Backend struct {
 // Backends returns the endpoints every storage test must pass on.
 func Backends(t testing.TB) []Backend {
 	t.Helper()
-	srv, err := embedded.Start()
+	srv, err := embedded.StartOpen()
 	if err != nil {
 		t.Fatalf("start embedded dynamodb: %v", err)
 	}
