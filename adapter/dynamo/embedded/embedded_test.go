@@ -26,7 +26,7 @@ func TestTablesDeletedWhileInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	api, err := dynamo.NewClient(ctx, dynamo.ClientOptions{Endpoint: srv.URL, Region: "us-east-1", StaticCredentials: true})
+	api, err := dynamo.NewClient(ctx, dynamo.ClientOptions{Endpoint: srv.URL, Region: "us-east-1", StaticCredentials: true, AccessKeyID: srv.AccessKeyID})
 	if err != nil {
 		t.Fatal(err)
 	}
