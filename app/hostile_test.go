@@ -558,3 +558,37 @@ func TestLimitsConfig(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "0.0.0.0", asked.Listen)
 }
+
+// standardIntrospection is graphql-js's getIntrospectionQuery (v16, every option on), what
+// GraphiQL and codegen tools send.
+const standardIntrospection = `query IntrospectionQuery {
+  __schema {
+    description
+    queryType { name }
+    mutationType { name }
+    subscriptionType { name }
+    types { ...FullType }
+    directives { name description isRepeatable locations args(includeDeprecated: true) { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description specifiedByURL
+  fields(includeDeprecated: true) { name description args(includeDeprecated: true) { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields(includeDeprecated: true) { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue isDeprecated deprecationReason }
+fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } } }`
+
+// TestStandardIntrospectionPassesTheDocumentLimits: the document limits (tokens, fields,
+// repeats, aliases, root fields, complexity) let the standard introspection query through.
+// The depth limit is raised here: whether the default depth admits it is app/depth.go's
+// business (issue 9B).
+func TestStandardIntrospectionPassesTheDocumentLimits(t *testing.T) {
+	s := newHostileServer(t, app.Options{}, func(c *app.Config) { c.MaxDepth = 100 })
+	a := s.query(t, standardIntrospection)
+	require.Empty(t, a.errors())
+	require.Contains(t, a.body["data"].(map[string]any)["__schema"], "types")
+}
