@@ -132,14 +132,16 @@ func TestBrowserRunsQueryOffline(t *testing.T) {
 	var opted bool
 	b.Eval(`(async () => {
 		document.querySelector('button[aria-label="Open settings dialog"]').click();
-		for (let i = 0; i < 100 && !document.getElementById('enable-persist-headers'); i++) {
+		// Polls, bounded by browsertest.Timeout around Eval, not by a guess of how fast the
+		// page renders: a busy machine only makes it wait longer.
+		while (!document.getElementById('enable-persist-headers')) {
 			await new Promise((r) => setTimeout(r, 20));
 		}
-		const on = document.getElementById('enable-persist-headers');
-		if (!on) return false;
-		on.click();
-		await new Promise((r) => setTimeout(r, 100));
-		return window.localStorage.getItem('graphiql:shouldPersistHeaders') === 'true';
+		document.getElementById('enable-persist-headers').click();
+		while (window.localStorage.getItem('graphiql:shouldPersistHeaders') !== 'true') {
+			await new Promise((r) => setTimeout(r, 20));
+		}
+		return true;
 	})()`, &opted)
 	require.True(t, opted, "the settings dialog offers Persist headers")
 	b.OpenPlayground(srv.URL + "/")
