@@ -329,12 +329,14 @@ var waitlistKeys = struct {
 	DueShard    func(entryID string) int
 	DueSK       func(at time.Time, entryID string) string
 }{
-	PK:      func(id string) string { return waitlistPrefix + id },
-	SK:      waitlistSK,
-	GSI1PK:  func(owner string) string { return waitlistOwnerPrefix + owner },
-	GSI1SK:  func(name, id string) string { return strings.ToLower(name) + keySep + id },
-	GSI2PK:  waitlistsGSI2PK,
-	GSI2SK:  func(open bool, name, id string) string { return waitlistOpenPrefix(open) + strings.ToLower(name) + keySep + id },
+	PK:     func(id string) string { return waitlistPrefix + id },
+	SK:     waitlistSK,
+	GSI1PK: func(owner string) string { return waitlistOwnerPrefix + owner },
+	GSI1SK: func(name, id string) string { return strings.ToLower(name) + keySep + id },
+	GSI2PK: waitlistsGSI2PK,
+	GSI2SK: func(open bool, name, id string) string {
+		return waitlistOpenPrefix(open) + strings.ToLower(name) + keySep + id
+	},
 	PlaceSK: func(seq int64) string { return fmt.Sprintf("%s%0*d", waitlistPlacePrefix, waitlistSeqWidth, seq) },
 	GuardSK: func(customer string) string {
 		sum := sha256.Sum256([]byte(customer))
