@@ -17,6 +17,7 @@ import (
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/loyalty"
 	"github.com/skygraph/skygraph/domain/payment"
+	"github.com/skygraph/skygraph/domain/waitlist"
 	"github.com/skygraph/skygraph/resolvers"
 )
 
@@ -36,8 +37,11 @@ type App struct {
 	Bookings *booking.Service
 	// Loyalty answers getLoyalty.
 	Loyalty *loyalty.Service
+	// Waitlists is the restaurant waitlist service and its notification producer/consumer.
+	Waitlists *waitlist.Service
 
 	identity *identity
+	waitlist waitlistParts
 	closers  []func() error
 	log      *slog.Logger
 }
@@ -56,6 +60,8 @@ type Options struct {
 	// LocalBcryptCost lowers the local identity provider's password hashing cost (tests:
 	// bcrypt's minimum, so each test's seeded accounts cost milliseconds, not seconds).
 	LocalBcryptCost int
+	// WaitlistNotifier replaces the waitlist notifier (tests record notifications).
+	WaitlistNotifier waitlist.Notifier
 }
 
 // New connects the store (starting the embedded one when no table is configured, then
@@ -107,6 +113,9 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 		Now: opts.Now, Hook: opts.BookingHook, RecoverAfter: recoverAfter,
 	})
 	a.Loyalty = loyalty.NewService(a.Store.Loyalty())
+	if err := a.openWaitlists(ctx, cfg, opts); err != nil {
+		return err
+	}
 
 	if cfg.Embedded() {
 		if err := dynamo.CreateTable(ctx, api, table); err != nil {
@@ -122,6 +131,9 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 			if err := a.SeedAccounts(ctx); err != nil {
 				return err
 			}
+			if err := a.seedWaitlist(ctx); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -132,6 +144,7 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 	authn := &authenticator{verifier: a.identity.verifier, apiKeys: apiKeys, log: a.log}
 	schema := resolvers.NewSchema(resolvers.Deps{
 		Flights: a.Flights, Accounts: a.Accounts, Payments: a.Payments, Bookings: a.Bookings, Loyalty: a.Loyalty,
+		Waitlists: a.Waitlists,
 	})
 	gql, err := newGraphQLServer(schema, cfg, a.log, a.Flights, authn)
 	if err != nil {

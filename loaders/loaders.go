@@ -32,6 +32,7 @@ const (
 // Loaders are one operation's loaders.
 type Loaders struct {
 	flightByID *dataloader.Loader[string, *flight.Flight]
+	waitlists  waitlistLoaders
 }
 
 // New returns fresh loaders over the given sources.

@@ -759,3 +759,51 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// StatusOf is the status clients see now (EXPIRED after 24 h in line).
+func (s *Service) StatusOf(e *Entry) Status { return e.StatusAt(s.cfg.Now()) }
+
+// Consume is the server-mode consumer: it polls inbox until ctx ends, delivering each
+// message (Deliver) and acknowledging those that are done. A message Deliver could not
+// finish stays unacknowledged, so the queue delivers it again after its visibility
+// timeout (and SQS moves it to the dead-letter queue after its redrive count). A body
+// that is not a message is acknowledged and logged: no retry can fix it.
+func (s *Service) Consume(ctx context.Context, inbox Inbox) {
+	for ctx.Err() == nil {
+		got, err := inbox.Receive(ctx, 10)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.cfg.Log.ErrorContext(ctx, "waitlist queue receive failed", "error", err.Error())
+				sleepCtx(ctx, time.Second)
+			}
+			continue
+		}
+		var done []string
+		for _, r := range got {
+			if r.Message.EntryID == "" {
+				s.cfg.Log.ErrorContext(ctx, "waitlist queue: dropping a message that is not a notification", "body", fmt.Sprintf("%.64q", r.Body))
+				done = append(done, r.Receipt)
+				continue
+			}
+			if err := s.Deliver(ctx, r.Message); err != nil {
+				s.cfg.Log.WarnContext(ctx, "waitlist notification not delivered; the queue retries it", "entry", r.Message.EntryID, "error", err.Error())
+				continue
+			}
+			done = append(done, r.Receipt)
+		}
+		if len(done) > 0 {
+			if err := inbox.Ack(ctx, done); err != nil {
+				s.cfg.Log.WarnContext(ctx, "waitlist queue ack failed; the messages come back and are dropped as stale", "error", err.Error())
+			}
+		}
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
