@@ -193,6 +193,49 @@ func Run(t *testing.T, newRepo func(t *testing.T) waitlist.Repository) {
 		require.Equal(t, apperr.NotFound, apperr.CodeOf(err))
 	})
 
+	t.Run("TheServiceChecksOwnershipItself", func(t *testing.T) {
+		// Defence in depth: the schema's rules stop most of these first; the service must
+		// refuse them on its own, with NotFound (never revealing the list or the entry).
+		t.Parallel()
+		ctx := context.Background()
+		e := NewEnv(newRepo(t))
+		w := e.NewWaitlist(t, OwnerA, "Mine")
+		closed := e.NewWaitlist(t, OwnerA, "Closed")
+		_, err := e.Svc.UpdateWaitlist(ctx, OwnerA, closed.ID, waitlist.WaitlistInput{IsOpen: ptr(false)}, nil)
+		require.NoError(t, err)
+		en := e.Add(t, w, "Walk-in", nil)
+		joined, err := e.Svc.JoinWaitlist(ctx, Customer, w.ID, waitlist.WaiteeInput{Name: "C", Phone: "+14155550100", PartySize: 1})
+		require.NoError(t, err)
+		other := waitlist.Caller{ID: "customer-d"}
+		for name, call := range map[string]func() error{
+			"entries":        func() error { _, err := e.Svc.Entries(ctx, OwnerB, w, nil, nil, nil); return err },
+			"entries (cust)": func() error { _, err := e.Svc.Entries(ctx, Customer, w, nil, nil, nil); return err },
+			"getWaitlist":    func() error { _, err := e.Svc.GetWaitlist(ctx, OwnerB, closed.ID); return err },
+			"updateWaitlist": func() error { _, err := e.Svc.UpdateWaitlist(ctx, OwnerB, w.ID, waitlist.WaitlistInput{}, nil); return err },
+			"deleteWaitlist": func() error { _, err := e.Svc.DeleteWaitlist(ctx, OwnerB, w.ID); return err },
+			"addWaitee": func() error {
+				_, err := e.Svc.AddWaitee(ctx, OwnerB, w.ID, waitlist.WaiteeInput{Name: "x", Phone: "+14155550100", PartySize: 1})
+				return err
+			},
+			"updateWaitee":      func() error { _, err := e.Svc.UpdateWaitee(ctx, OwnerB, en.ID, waitlist.WaiteeUpdate{}, nil); return err },
+			"removeWaitee":      func() error { _, err := e.Svc.RemoveWaitee(ctx, OwnerB, en.ID); return err },
+			"notifyWaitee":      func() error { _, err := e.Svc.NotifyWaitee(ctx, OwnerB, en.ID); return err },
+			"seatWaitee":        func() error { _, err := e.Svc.SeatWaitee(ctx, OwnerB, joined.ID); return err },
+			"seatWaitee (cust)": func() error { _, err := e.Svc.SeatWaitee(ctx, Customer, joined.ID); return err },
+			"leaveWaitlist":     func() error { _, err := e.Svc.LeaveWaitlist(ctx, other, joined.ID); return err },
+			"leave (owner)":     func() error { _, err := e.Svc.LeaveWaitlist(ctx, OwnerA, joined.ID); return err },
+			"waitlistOfEntry":   func() error { _, err := e.Svc.WaitlistOfEntry(ctx, other, joined); return err },
+			"join closed":       func() error { _, err := e.Svc.JoinWaitlist(ctx, other, closed.ID, waitlist.WaiteeInput{}); return err },
+		} {
+			require.Equal(t, apperr.NotFound, apperr.CodeOf(call()), name)
+		}
+		got, err := e.Repo.GetEntry(ctx, joined.ID)
+		require.NoError(t, err)
+		require.Equal(t, joined, got, "nothing was changed")
+		_, err = e.Svc.CreateWaitlist(ctx, Customer, waitlist.WaitlistInput{Name: ptr("x")})
+		require.Equal(t, apperr.Unauthorized, apperr.CodeOf(err), "only owners create lists")
+	})
+
 	t.Run("ListWaitlistsPagesByOwnerOpenPrefixAndAll", func(t *testing.T) {
 		t.Parallel()
 		ctx := context.Background()

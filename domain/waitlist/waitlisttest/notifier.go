@@ -212,6 +212,13 @@ func RunNotifier(t *testing.T, newRepo func(t *testing.T) waitlist.Repository) {
 		require.Equal(t, map[string]int{en.ID: 1}, e.Notifier.Count())
 		require.NoError(t, e.Svc.Deliver(ctx, lost[0]), "the first claim's message, arriving late, is stale")
 		require.Equal(t, map[string]int{en.ID: 1}, e.Notifier.Count())
+
+		// A message that does not carry the entry's claim (stray, or forged by anyone who may
+		// send to the queue) notifies nobody, and nobody early.
+		later := e.Add(t, w, "later", ptr(60))
+		require.NoError(t, e.Svc.Deliver(ctx, waitlist.Message{EntryID: later.ID, Claim: "forged"}))
+		require.Zero(t, e.Notifier.Count()[later.ID])
+		require.Equal(t, waitlist.Waiting, e.status(t, later.ID))
 	})
 
 	t.Run("NotifyWaiteeNowOnceOnly", func(t *testing.T) {
