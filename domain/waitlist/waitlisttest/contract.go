@@ -211,13 +211,19 @@ func Run(t *testing.T, newRepo func(t *testing.T) waitlist.Repository) {
 			"entries":        func() error { _, err := e.Svc.Entries(ctx, OwnerB, w, nil, nil, nil); return err },
 			"entries (cust)": func() error { _, err := e.Svc.Entries(ctx, Customer, w, nil, nil, nil); return err },
 			"getWaitlist":    func() error { _, err := e.Svc.GetWaitlist(ctx, OwnerB, closed.ID); return err },
-			"updateWaitlist": func() error { _, err := e.Svc.UpdateWaitlist(ctx, OwnerB, w.ID, waitlist.WaitlistInput{}, nil); return err },
+			"updateWaitlist": func() error {
+				_, err := e.Svc.UpdateWaitlist(ctx, OwnerB, w.ID, waitlist.WaitlistInput{}, nil)
+				return err
+			},
 			"deleteWaitlist": func() error { _, err := e.Svc.DeleteWaitlist(ctx, OwnerB, w.ID); return err },
 			"addWaitee": func() error {
 				_, err := e.Svc.AddWaitee(ctx, OwnerB, w.ID, waitlist.WaiteeInput{Name: "x", Phone: "+14155550100", PartySize: 1})
 				return err
 			},
-			"updateWaitee":      func() error { _, err := e.Svc.UpdateWaitee(ctx, OwnerB, en.ID, waitlist.WaiteeUpdate{}, nil); return err },
+			"updateWaitee": func() error {
+				_, err := e.Svc.UpdateWaitee(ctx, OwnerB, en.ID, waitlist.WaiteeUpdate{}, nil)
+				return err
+			},
 			"removeWaitee":      func() error { _, err := e.Svc.RemoveWaitee(ctx, OwnerB, en.ID); return err },
 			"notifyWaitee":      func() error { _, err := e.Svc.NotifyWaitee(ctx, OwnerB, en.ID); return err },
 			"seatWaitee":        func() error { _, err := e.Svc.SeatWaitee(ctx, OwnerB, joined.ID); return err },
