@@ -41,12 +41,12 @@ import (
 )
 
 // backgroundJobs is the registry of background jobs: run by the scheduled rules on Lambda,
-// and every jobInterval by server mode (local, Fargate). jobs.WaitlistNotifier arrives
-// with the waitlist issue; until it is registered its rule fails with errorType
-// UnknownJob, on purpose (see jobs.ErrUnknownJob).
+// and every jobInterval by server mode (local, Fargate). A rule naming a job missing here
+// fails with errorType UnknownJob, on purpose (see jobs.ErrUnknownJob).
 func backgroundJobs(a *app.App) jobs.Registry {
 	return jobs.Registry{
-		jobs.BookingRecovery: a.RecoverBookings,
+		jobs.BookingRecovery:  a.RecoverBookings,
+		jobs.WaitlistNotifier: a.NotifyWaitlists,
 	}
 }
 
@@ -61,6 +61,7 @@ func runLambda(ctx context.Context, cfg app.Config, log *slog.Logger) error {
 		return err
 	}
 	h := newLambdaHandler(a.Handler, backgroundJobs(a), log)
+	h.deliver = a.DeliverWaitlistMessage
 	go func() {
 		<-ctx.Done() // main's signal.NotifyContext: SIGTERM or SIGINT
 		log.Info("shutting down: closing the app", "signal", context.Cause(ctx).Error())
@@ -86,6 +87,9 @@ type lambdaHandler struct {
 	http *httpadapter.HandlerAdapterV2
 	jobs jobs.Registry
 	log  *slog.Logger
+	// deliver handles one SQS message body of the waitlist notification queue (the event
+	// source mapping's records); nil: SQS events are unsupported.
+	deliver func(ctx context.Context, body string) error
 }
 
 func newLambdaHandler(h http.Handler, registry jobs.Registry, log *slog.Logger) *lambdaHandler {
@@ -143,6 +147,10 @@ type eventProbe struct {
 	// HTTPMethod is set by the shapes this function does not take: API Gateway REST APIs
 	// and HTTP APIs with payload format 1.0, and ALB target groups.
 	HTTPMethod string `json:"httpMethod"`
+	// Records with eventSource "aws:sqs" are an SQS event source mapping's batch.
+	Records []struct {
+		EventSource string `json:"eventSource"`
+	} `json:"Records"`
 }
 
 func (h *lambdaHandler) dispatch(ctx context.Context, payload []byte) ([]byte, error) {
@@ -171,6 +179,8 @@ func (h *lambdaHandler) dispatch(ctx context.Context, payload []byte) ([]byte, e
 		return h.runJob(ctx, detail.Job, "scheduled-event detail")
 	case p.Version == "2.0" && p.RequestContext.HTTP.Method != "":
 		return h.serveHTTP(ctx, payload)
+	case len(p.Records) > 0 && p.Records[0].EventSource == "aws:sqs" && h.deliver != nil:
+		return h.handleSQS(ctx, payload)
 	case p.HTTPMethod != "":
 		return nil, h.unsupported(ctx, "API Gateway payload format 1.0 and ALB events are not served: use an HTTP API with payload format 2.0 or a Function URL", top)
 	default:
@@ -282,4 +292,25 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// handleSQS delivers an SQS event source mapping's batch of waitlist notifications and
+// reports the records that must be retried as batch item failures (the mapping is
+// configured with ReportBatchItemFailures): SQS deletes the others, and moves a record
+// that keeps failing to the dead-letter queue after the redrive count. A delivery is
+// idempotent (a message delivered twice notifies once), so retrying a record is safe.
+func (h *lambdaHandler) handleSQS(ctx context.Context, payload []byte) ([]byte, error) {
+	var ev events.SQSEvent
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return nil, h.unsupported(ctx, fmt.Sprintf("SQS event does not decode: %v", err), nil)
+	}
+	res := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
+	for _, r := range ev.Records {
+		if err := h.deliver(ctx, r.Body); err != nil {
+			h.log.WarnContext(ctx, "waitlist notification not delivered; SQS retries it", "request_id", awsRequestID(ctx),
+				"message_id", r.MessageId, "error", err.Error())
+			res.BatchItemFailures = append(res.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
+		}
+	}
+	return json.Marshal(res)
 }

@@ -571,17 +571,20 @@ func TestLambdaBootstrapAgainstFakeRuntimeAPI(t *testing.T) {
 
 	// 2. A scheduled event for a job this build does not have: reported to /error.
 	res = rt.invoke(t, `{"version": "0", "detail-type": "Scheduled Event", "source": "aws.events",
-		"detail": {"skygraph-job": "waitlist-notifier"}}`, hangGuard)
+		"detail": {"skygraph-job": "no-such-job"}}`, hangGuard)
 	require.Equal(t, "error", res.kind, "%s", res.body)
 	var lambdaErr messages.InvokeResponse_Error
 	require.NoError(t, json.Unmarshal(res.body, &lambdaErr))
 	require.Equal(t, "UnknownJob", lambdaErr.Type)
-	require.Contains(t, lambdaErr.Message, `unknown job "waitlist-notifier"`)
+	require.Contains(t, lambdaErr.Message, `unknown job "no-such-job"`)
 
-	// 2b. The booking recovery sweep is registered: its scheduled event succeeds.
-	res = rt.invoke(t, `{"version": "0", "detail-type": "Scheduled Event", "source": "aws.events",
-		"detail": {"skygraph-job": "booking-recovery"}}`, hangGuard)
-	require.Equal(t, "response", res.kind, "%s", res.body)
+	// 2b. The booking recovery sweep and the waitlist notifier are registered: their
+	// scheduled events succeed.
+	for _, job := range []string{"booking-recovery", "waitlist-notifier"} {
+		res = rt.invoke(t, `{"version": "0", "detail-type": "Scheduled Event", "source": "aws.events",
+			"detail": {"skygraph-job": "`+job+`"}}`, hangGuard)
+		require.Equal(t, "response", res.kind, "%s: %s", job, res.body)
+	}
 
 	// 3. SIGTERM (what Lambda sends before shutting the instance down) closes the App.
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))

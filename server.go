@@ -211,6 +211,13 @@ func serve(ctx context.Context, cfg app.Config, log *slog.Logger, h *hooks, opts
 		backgroundJobs(a).Every(ctx, jobInterval, log)
 	}()
 	defer func() { <-jobsDone }() // a run in progress finishes before the store closes
+	// The waitlist notification consumer polls its queue (on Lambda, SQS invokes it).
+	consumerDone := make(chan struct{})
+	go func() {
+		defer close(consumerDone)
+		a.ConsumeWaitlistNotifications(ctx)
+	}()
+	defer func() { <-consumerDone }()
 
 	select {
 	case err := <-served:

@@ -17,6 +17,7 @@ import (
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/loyalty"
 	"github.com/skygraph/skygraph/domain/payment"
+	"github.com/skygraph/skygraph/domain/waitlist"
 	"github.com/skygraph/skygraph/resolvers"
 )
 
@@ -36,8 +37,11 @@ type App struct {
 	Bookings *booking.Service
 	// Loyalty answers getLoyalty.
 	Loyalty *loyalty.Service
+	// Waitlists is the restaurant waitlist service and its notification producer/consumer.
+	Waitlists *waitlist.Service
 
 	identity *identity
+	waitlist waitlistParts
 	closers  []func() error
 	log      *slog.Logger
 }
@@ -62,6 +66,8 @@ type Options struct {
 	// LocalNow replaces the local identity provider's clock (tests of its lockout, which
 	// must not depend on how fast a busy machine runs them). Its tokens carry that time.
 	LocalNow func() time.Time
+	// WaitlistNotifier replaces the waitlist notifier (tests record notifications).
+	WaitlistNotifier waitlist.Notifier
 }
 
 // New connects the store (starting the embedded one when no table is configured, then
@@ -113,6 +119,9 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 		Now: opts.Now, Hook: opts.BookingHook, RecoverAfter: recoverAfter, Timeout: opts.BookingTimeout,
 	})
 	a.Loyalty = loyalty.NewService(a.Store.Loyalty())
+	if err := a.openWaitlists(ctx, cfg, opts); err != nil {
+		return err
+	}
 
 	if cfg.Embedded() {
 		if err := dynamo.CreateTable(ctx, api, table); err != nil {
@@ -128,6 +137,9 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 			if err := a.SeedAccounts(ctx); err != nil {
 				return err
 			}
+			if err := a.seedWaitlist(ctx); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -138,6 +150,7 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 	authn := &authenticator{verifier: a.identity.verifier, apiKeys: apiKeys, log: a.log}
 	schema := resolvers.NewSchema(resolvers.Deps{
 		Flights: a.Flights, Accounts: a.Accounts, Payments: a.Payments, Bookings: a.Bookings, Loyalty: a.Loyalty,
+		Waitlists: a.Waitlists,
 	})
 	ws := &wsLimits{max: int64(cfg.MaxWebSockets), initTimeout: cfg.WebSocketInitTimeout, maxOps: int64(cfg.MaxSubscriptions), timeout: cfg.RequestTimeout, log: a.log}
 	gql, err := newGraphQLServer(schema, cfg, a.log, a.Flights, authn, ws)

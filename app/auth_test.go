@@ -132,6 +132,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	all := []string{"admin", "anonymous", "customerA", "customerB", "restaurantOwner"}
 	adminOnly := []string{"admin"}
 	signedIn := []string{"admin", "customerA", "customerB", "restaurantOwner"}
+	waitlistOwners := []string{"admin", "restaurantOwner"}
 	want := map[string][]string{
 		"Query.getFlight":              all,
 		"Query.listFlights":            all,
@@ -155,6 +156,22 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"Mutation.checkIn":         signedIn,
 		"Mutation.cancelBooking":   signedIn,
 		"Query.getLoyalty":         signedIn,
+		// Waitlists: owners (and Admins) manage; any signed-in user reads open lists and
+		// joins them. Ownership is the service's (another owner's list or entry is NotFound):
+		// app/waitlist_isolation_test.go attacks it.
+		"Query.getWaitlist":       signedIn,
+		"Query.listWaitlists":     signedIn,
+		"Query.myWaitlistEntries": signedIn,
+		"Mutation.createWaitlist": waitlistOwners,
+		"Mutation.updateWaitlist": waitlistOwners,
+		"Mutation.deleteWaitlist": waitlistOwners,
+		"Mutation.addWaitee":      waitlistOwners,
+		"Mutation.updateWaitee":   waitlistOwners,
+		"Mutation.removeWaitee":   waitlistOwners,
+		"Mutation.notifyWaitee":   waitlistOwners,
+		"Mutation.seatWaitee":     waitlistOwners,
+		"Mutation.joinWaitlist":   signedIn,
+		"Mutation.leaveWaitlist":  signedIn,
 	}
 	schema := resolvers.NewSchema(resolvers.Deps{}).Schema()
 	got := map[string][]string{}
@@ -244,6 +261,8 @@ func dummy(schema *ast.Schema, typ *ast.Type, depth int) string {
 		return "1.5"
 	case typ.NamedType == "Boolean":
 		return "true"
+	case typ.NamedType == "AWSPhone":
+		return `"+14155550100"`
 	case def != nil && def.Kind == ast.Enum:
 		return def.EnumValues[0].Name
 	case def != nil && def.Kind == ast.InputObject && depth < 5:

@@ -120,6 +120,8 @@ type Config struct {
 	// over a live saga is safe, so an operator finishing sagas after an incident may set
 	// it low for one `skygraph run-job booking-recovery`.
 	BookingRecoverAfter time.Duration
+
+	WaitlistConfig
 }
 
 // UsesCognito reports whether tokens come from a Cognito user pool (or cognito-local).
@@ -263,6 +265,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			break
 		}
 	}
+	errs = append(errs, c.WaitlistConfig.fromEnv(getenv)...)
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}

@@ -47,6 +47,7 @@ type FargateStack struct {
 	awscdk.Stack
 	Service     awsecspatterns.ApplicationLoadBalancedFargateService
 	TaskRole    awsiam.Role
+	Waitlist    *WaitlistNotifications
 	TokenSecret awssecretsmanager.Secret
 	WebACL      awswafv2.CfnWebACL // nil unless waf
 }
@@ -97,6 +98,8 @@ func NewFargateStack(scope constructs.Construct, id string, cfg Config, data *Da
 	env := serverEnvironment(cfg, data, auth)
 	env["PORT"] = jsii.String("8080")
 	env["AWS_REGION"] = awscdk.Aws_REGION()
+	s.Waitlist = newWaitlistNotifications(stack, awscdk.Duration_Seconds(jsii.Number(60)))
+	s.Waitlist.grantServer(s.TaskRole, env)
 
 	props := &awsecspatterns.ApplicationLoadBalancedFargateServiceProps{
 		Cluster:        cluster,

@@ -62,6 +62,7 @@ type LambdaStack struct {
 	Stage       awsapigatewayv2.HttpStage
 	TokenSecret awssecretsmanager.Secret
 	JobsDLQ     awssqs.Queue // nil unless jobsDlq
+	Waitlist    *WaitlistNotifications
 }
 
 // NewLambdaStack declares the function, its HTTP API, the schedules of the background jobs
@@ -94,6 +95,8 @@ func NewLambdaStack(scope constructs.Construct, id string, cfg Config, data *Dat
 	// configuration, so the secret itself is not one: the server reads
 	// SKYGRAPH_TOKEN_SECRET_ARN from Secrets Manager once per cold start.
 	env["SKYGRAPH_TOKEN_SECRET_ARN"] = s.TokenSecret.SecretArn()
+	s.Waitlist = newWaitlistNotifications(stack, awscdk.Duration_Seconds(jsii.Number(6*29)))
+	s.Waitlist.grantServer(s.Role, env)
 
 	var onFailure awslambda.IDestination
 	if cfg.JobsDLQ {
@@ -126,6 +129,7 @@ func NewLambdaStack(scope constructs.Construct, id string, cfg Config, data *Dat
 	}
 	s.Function = awslambda.NewFunction(stack, jsii.String("Function"), props)
 
+	s.Waitlist.subscribe(s.Function)
 	s.addHTTPAPI(cfg)
 	if cfg.FunctionURL {
 		// Public by design, like the HTTP API: the server verifies Cognito tokens itself

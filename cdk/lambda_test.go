@@ -227,8 +227,8 @@ func TestSchedules(t *testing.T) {
 	if cfg["DestinationConfig"] != nil {
 		t.Errorf("async DestinationConfig %s without jobsDlq", jsonString(cfg["DestinationConfig"]))
 	}
-	if n := len(resources(tpl, "AWS::SQS::Queue")); n != 0 {
-		t.Errorf("%d queues without jobsDlq, want 0", n)
+	if n := len(jobsQueues(tpl)); n != 0 {
+		t.Errorf("%d jobs queues without jobsDlq, want 0", n)
 	}
 }
 
@@ -238,14 +238,14 @@ func TestJobsDLQ(t *testing.T) {
 	a := app(t, "lambda-all")
 	tpl := a.template(t, a.Sky.Lambda.Stack)
 	var queueID string
-	for id, q := range resources(tpl, "AWS::SQS::Queue") {
+	for id, q := range jobsQueues(tpl) {
 		queueID = id
 		if props(q)["SqsManagedSseEnabled"] != true {
 			t.Errorf("queue %s: SqsManagedSseEnabled = %v, want true", id, props(q)["SqsManagedSseEnabled"])
 		}
 	}
-	if queueID == "" || len(resources(tpl, "AWS::SQS::Queue")) != 1 {
-		t.Fatalf("want one queue with jobsDlq, found %d", len(resources(tpl, "AWS::SQS::Queue")))
+	if queueID == "" || len(jobsQueues(tpl)) != 1 {
+		t.Fatalf("want one jobs queue with jobsDlq, found %d", len(jobsQueues(tpl)))
 	}
 	sslOnly := false
 	for _, qp := range resources(tpl, "AWS::SQS::QueuePolicy") {

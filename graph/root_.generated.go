@@ -11,6 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/skygraph/skygraph/domain/booking"
 	"github.com/skygraph/skygraph/domain/flight"
+	"github.com/skygraph/skygraph/domain/waitlist"
 	"github.com/skygraph/skygraph/graph/model"
 	"github.com/skygraph/skygraph/internal/filter"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -31,6 +32,8 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	PaymentAuthorization() PaymentAuthorizationResolver
 	Query() QueryResolver
+	Waitlist() WaitlistResolver
+	WaitlistEntry() WaitlistEntryResolver
 }
 
 type DirectiveRoot struct {
@@ -112,20 +115,40 @@ type ComplexityRoot struct {
 		NextToken func(childComplexity int) int
 	}
 
+	ModelWaitlistConnection struct {
+		Items     func(childComplexity int) int
+		NextToken func(childComplexity int) int
+	}
+
+	ModelWaitlistEntryConnection struct {
+		Items     func(childComplexity int) int
+		NextToken func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AddUserToGroup      func(childComplexity int, userID string, group string) int
+		AddWaitee           func(childComplexity int, waitlistID string, input waitlist.WaiteeInput) int
 		AuthorizePayment    func(childComplexity int, amount int, currency string, cardToken string, idempotencyKey *string) int
 		CancelBooking       func(childComplexity int, id string) int
 		CheckIn             func(childComplexity int, bookingID string) int
 		ConfirmSignUp       func(childComplexity int, email string, code *string) int
 		CreateFlight        func(childComplexity int, input flight.CreateInput, condition *flight.Filter) int
+		CreateWaitlist      func(childComplexity int, input waitlist.WaitlistInput) int
 		DeleteFlight        func(childComplexity int, input model.DeleteFlightInput, condition *flight.Filter) int
+		DeleteWaitlist      func(childComplexity int, id string) int
+		JoinWaitlist        func(childComplexity int, waitlistID string, input waitlist.WaiteeInput) int
+		LeaveWaitlist       func(childComplexity int, id string) int
+		NotifyWaitee        func(childComplexity int, id string) int
 		ProcessBooking      func(childComplexity int, input model.CreateBookingInput) int
 		RefreshSession      func(childComplexity int, refreshToken string) int
 		RemoveUserFromGroup func(childComplexity int, userID string, group string) int
+		RemoveWaitee        func(childComplexity int, id string) int
+		SeatWaitee          func(childComplexity int, id string) int
 		SignIn              func(childComplexity int, email string, password string) int
 		SignUp              func(childComplexity int, email string, password string, name string) int
 		UpdateFlight        func(childComplexity int, input flight.UpdateInput, condition *flight.Filter) int
+		UpdateWaitee        func(childComplexity int, id string, input waitlist.WaiteeUpdate, expectedVersion *int) int
+		UpdateWaitlist      func(childComplexity int, id string, input waitlist.WaitlistInput, expectedVersion *int) int
 	}
 
 	PaymentAuthorization struct {
@@ -147,13 +170,50 @@ type ComplexityRoot struct {
 		GetFlight           func(childComplexity int, id string) int
 		GetFlightBySchedule func(childComplexity int, departureAirportCode *string, arrivalAirportCodeDepartureDate *flight.ScheduleCondition, sortDirection *filter.SortDirection, filter *flight.Filter, limit *int, nextToken *string) int
 		GetLoyalty          func(childComplexity int, customer *string) int
+		GetWaitlist         func(childComplexity int, id string) int
 		ListBookings        func(childComplexity int, filter *booking.Filter, limit *int, nextToken *string) int
 		ListFlights         func(childComplexity int, filter *flight.Filter, limit *int, nextToken *string) int
+		ListWaitlists       func(childComplexity int, namePrefix *string, limit *int, nextToken *string) int
+		MyWaitlistEntries   func(childComplexity int, limit *int, nextToken *string) int
 	}
 
 	SignUpResult struct {
 		UserConfirmed func(childComplexity int) int
 		UserID        func(childComplexity int) int
+	}
+
+	Waitlist struct {
+		CreatedAt            func(childComplexity int) int
+		Description          func(childComplexity int) int
+		Entries              func(childComplexity int, status *waitlist.Status, limit *int, nextToken *string) int
+		EstimatedWaitMinutes func(childComplexity int) int
+		ID                   func(childComplexity int) int
+		IsOpen               func(childComplexity int) int
+		Name                 func(childComplexity int) int
+		Owner                func(childComplexity int) int
+		UpdatedAt            func(childComplexity int) int
+		Version              func(childComplexity int) int
+		WaitingCount         func(childComplexity int) int
+	}
+
+	WaitlistEntry struct {
+		CreatedAt     func(childComplexity int) int
+		Customer      func(childComplexity int) int
+		ExpiresAt     func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Name          func(childComplexity int) int
+		Notes         func(childComplexity int) int
+		NotifiedAt    func(childComplexity int) int
+		NotifyAt      func(childComplexity int) int
+		PartySize     func(childComplexity int) int
+		Phone         func(childComplexity int) int
+		Position      func(childComplexity int) int
+		SeatedAt      func(childComplexity int) int
+		Status        func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+		Version       func(childComplexity int) int
+		Waitlist      func(childComplexity int) int
+		WaitlistOwner func(childComplexity int) int
 	}
 }
 
@@ -490,6 +550,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ModelFlightConnection.NextToken(childComplexity), true
 
+	case "ModelWaitlistConnection.items":
+		if e.ComplexityRoot.ModelWaitlistConnection.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelWaitlistConnection.Items(childComplexity), true
+	case "ModelWaitlistConnection.nextToken":
+		if e.ComplexityRoot.ModelWaitlistConnection.NextToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelWaitlistConnection.NextToken(childComplexity), true
+
+	case "ModelWaitlistEntryConnection.items":
+		if e.ComplexityRoot.ModelWaitlistEntryConnection.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelWaitlistEntryConnection.Items(childComplexity), true
+	case "ModelWaitlistEntryConnection.nextToken":
+		if e.ComplexityRoot.ModelWaitlistEntryConnection.NextToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelWaitlistEntryConnection.NextToken(childComplexity), true
+
 	case "Mutation.addUserToGroup":
 		if e.ComplexityRoot.Mutation.AddUserToGroup == nil {
 			break
@@ -501,6 +587,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddUserToGroup(childComplexity, args["userId"].(string), args["group"].(string)), true
+	case "Mutation.addWaitee":
+		if e.ComplexityRoot.Mutation.AddWaitee == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addWaitee_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddWaitee(childComplexity, args["waitlistId"].(string), args["input"].(waitlist.WaiteeInput)), true
 	case "Mutation.authorizePayment":
 		if e.ComplexityRoot.Mutation.AuthorizePayment == nil {
 			break
@@ -556,6 +653,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateFlight(childComplexity, args["input"].(flight.CreateInput), args["condition"].(*flight.Filter)), true
+	case "Mutation.createWaitlist":
+		if e.ComplexityRoot.Mutation.CreateWaitlist == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createWaitlist_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateWaitlist(childComplexity, args["input"].(waitlist.WaitlistInput)), true
 	case "Mutation.deleteFlight":
 		if e.ComplexityRoot.Mutation.DeleteFlight == nil {
 			break
@@ -567,6 +675,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteFlight(childComplexity, args["input"].(model.DeleteFlightInput), args["condition"].(*flight.Filter)), true
+	case "Mutation.deleteWaitlist":
+		if e.ComplexityRoot.Mutation.DeleteWaitlist == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteWaitlist_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteWaitlist(childComplexity, args["id"].(string)), true
+	case "Mutation.joinWaitlist":
+		if e.ComplexityRoot.Mutation.JoinWaitlist == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_joinWaitlist_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.JoinWaitlist(childComplexity, args["waitlistId"].(string), args["input"].(waitlist.WaiteeInput)), true
+	case "Mutation.leaveWaitlist":
+		if e.ComplexityRoot.Mutation.LeaveWaitlist == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_leaveWaitlist_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LeaveWaitlist(childComplexity, args["id"].(string)), true
+	case "Mutation.notifyWaitee":
+		if e.ComplexityRoot.Mutation.NotifyWaitee == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_notifyWaitee_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.NotifyWaitee(childComplexity, args["id"].(string)), true
 	case "Mutation.processBooking":
 		if e.ComplexityRoot.Mutation.ProcessBooking == nil {
 			break
@@ -600,6 +752,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveUserFromGroup(childComplexity, args["userId"].(string), args["group"].(string)), true
+	case "Mutation.removeWaitee":
+		if e.ComplexityRoot.Mutation.RemoveWaitee == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeWaitee_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveWaitee(childComplexity, args["id"].(string)), true
+	case "Mutation.seatWaitee":
+		if e.ComplexityRoot.Mutation.SeatWaitee == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_seatWaitee_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SeatWaitee(childComplexity, args["id"].(string)), true
 	case "Mutation.signIn":
 		if e.ComplexityRoot.Mutation.SignIn == nil {
 			break
@@ -633,6 +807,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateFlight(childComplexity, args["input"].(flight.UpdateInput), args["condition"].(*flight.Filter)), true
+	case "Mutation.updateWaitee":
+		if e.ComplexityRoot.Mutation.UpdateWaitee == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateWaitee_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateWaitee(childComplexity, args["id"].(string), args["input"].(waitlist.WaiteeUpdate), args["expectedVersion"].(*int)), true
+	case "Mutation.updateWaitlist":
+		if e.ComplexityRoot.Mutation.UpdateWaitlist == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateWaitlist_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateWaitlist(childComplexity, args["id"].(string), args["input"].(waitlist.WaitlistInput), args["expectedVersion"].(*int)), true
 
 	case "PaymentAuthorization.amount":
 		if e.ComplexityRoot.PaymentAuthorization.Amount == nil {
@@ -750,6 +946,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.GetLoyalty(childComplexity, args["customer"].(*string)), true
+	case "Query.getWaitlist":
+		if e.ComplexityRoot.Query.GetWaitlist == nil {
+			break
+		}
+
+		args, err := ec.field_Query_getWaitlist_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.GetWaitlist(childComplexity, args["id"].(string)), true
 
 	case "Query.listBookings":
 		if e.ComplexityRoot.Query.ListBookings == nil {
@@ -773,6 +980,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ListFlights(childComplexity, args["filter"].(*flight.Filter), args["limit"].(*int), args["nextToken"].(*string)), true
+	case "Query.listWaitlists":
+		if e.ComplexityRoot.Query.ListWaitlists == nil {
+			break
+		}
+
+		args, err := ec.field_Query_listWaitlists_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ListWaitlists(childComplexity, args["namePrefix"].(*string), args["limit"].(*int), args["nextToken"].(*string)), true
+	case "Query.myWaitlistEntries":
+		if e.ComplexityRoot.Query.MyWaitlistEntries == nil {
+			break
+		}
+
+		args, err := ec.field_Query_myWaitlistEntries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MyWaitlistEntries(childComplexity, args["limit"].(*int), args["nextToken"].(*string)), true
 
 	case "SignUpResult.userConfirmed":
 		if e.ComplexityRoot.SignUpResult.UserConfirmed == nil {
@@ -787,6 +1016,181 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SignUpResult.UserID(childComplexity), true
 
+	case "Waitlist.createdAt":
+		if e.ComplexityRoot.Waitlist.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Waitlist.CreatedAt(childComplexity), true
+	case "Waitlist.description":
+		if e.ComplexityRoot.Waitlist.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Waitlist.Description(childComplexity), true
+	case "Waitlist.entries":
+		if e.ComplexityRoot.Waitlist.Entries == nil {
+			break
+		}
+
+		args, err := ec.field_Waitlist_entries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Waitlist.Entries(childComplexity, args["status"].(*waitlist.Status), args["limit"].(*int), args["nextToken"].(*string)), true
+	case "Waitlist.estimatedWaitMinutes":
+		if e.ComplexityRoot.Waitlist.EstimatedWaitMinutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Waitlist.EstimatedWaitMinutes(childComplexity), true
+	case "Waitlist.id":
+		if e.ComplexityRoot.Waitlist.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Waitlist.ID(childComplexity), true
+	case "Waitlist.isOpen":
+		if e.ComplexityRoot.Waitlist.IsOpen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Waitlist.IsOpen(childComplexity), true
+	case "Waitlist.name":
+		if e.ComplexityRoot.Waitlist.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Waitlist.Name(childComplexity), true
+	case "Waitlist.owner":
+		if e.ComplexityRoot.Waitlist.Owner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Waitlist.Owner(childComplexity), true
+	case "Waitlist.updatedAt":
+		if e.ComplexityRoot.Waitlist.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Waitlist.UpdatedAt(childComplexity), true
+	case "Waitlist.version":
+		if e.ComplexityRoot.Waitlist.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Waitlist.Version(childComplexity), true
+	case "Waitlist.waitingCount":
+		if e.ComplexityRoot.Waitlist.WaitingCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Waitlist.WaitingCount(childComplexity), true
+
+	case "WaitlistEntry.createdAt":
+		if e.ComplexityRoot.WaitlistEntry.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitlistEntry.CreatedAt(childComplexity), true
+	case "WaitlistEntry.customer":
+		if e.ComplexityRoot.WaitlistEntry.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitlistEntry.Customer(childComplexity), true
+	case "WaitlistEntry.expiresAt":
+		if e.ComplexityRoot.WaitlistEntry.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitlistEntry.ExpiresAt(childComplexity), true
+	case "WaitlistEntry.id":
+		if e.ComplexityRoot.WaitlistEntry.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitlistEntry.ID(childComplexity), true
+	case "WaitlistEntry.name":
+		if e.ComplexityRoot.WaitlistEntry.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitlistEntry.Name(childComplexity), true
+	case "WaitlistEntry.notes":
+		if e.ComplexityRoot.WaitlistEntry.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitlistEntry.Notes(childComplexity), true
+	case "WaitlistEntry.notifiedAt":
+		if e.ComplexityRoot.WaitlistEntry.NotifiedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitlistEntry.NotifiedAt(childComplexity), true
+	case "WaitlistEntry.notifyAt":
+		if e.ComplexityRoot.WaitlistEntry.NotifyAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitlistEntry.NotifyAt(childComplexity), true
+	case "WaitlistEntry.partySize":
+		if e.ComplexityRoot.WaitlistEntry.PartySize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitlistEntry.PartySize(childComplexity), true
+	case "WaitlistEntry.phone":
+		if e.ComplexityRoot.WaitlistEntry.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitlistEntry.Phone(childComplexity), true
+	case "WaitlistEntry.position":
+		if e.ComplexityRoot.WaitlistEntry.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitlistEntry.Position(childComplexity), true
+	case "WaitlistEntry.seatedAt":
+		if e.ComplexityRoot.WaitlistEntry.SeatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitlistEntry.SeatedAt(childComplexity), true
+	case "WaitlistEntry.status":
+		if e.ComplexityRoot.WaitlistEntry.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitlistEntry.Status(childComplexity), true
+	case "WaitlistEntry.updatedAt":
+		if e.ComplexityRoot.WaitlistEntry.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitlistEntry.UpdatedAt(childComplexity), true
+	case "WaitlistEntry.version":
+		if e.ComplexityRoot.WaitlistEntry.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitlistEntry.Version(childComplexity), true
+	case "WaitlistEntry.waitlist":
+		if e.ComplexityRoot.WaitlistEntry.Waitlist == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitlistEntry.Waitlist(childComplexity), true
+	case "WaitlistEntry.waitlistOwner":
+		if e.ComplexityRoot.WaitlistEntry.WaitlistOwner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitlistEntry.WaitlistOwner(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -798,6 +1202,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputAuthRule,
 		ec.unmarshalInputCreateBookingInput,
 		ec.unmarshalInputCreateFlightInput,
+		ec.unmarshalInputCreateWaitlistInput,
 		ec.unmarshalInputDeleteFlightInput,
 		ec.unmarshalInputModelBookingFilterInput,
 		ec.unmarshalInputModelBookingStatusInput,
@@ -812,6 +1217,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputModelStringInput,
 		ec.unmarshalInputModelStringKeyConditionInput,
 		ec.unmarshalInputUpdateFlightInput,
+		ec.unmarshalInputUpdateWaiteeInput,
+		ec.unmarshalInputUpdateWaitlistInput,
+		ec.unmarshalInputWaiteeInput,
 	)
 	first := true
 
@@ -1443,6 +1851,158 @@ scalar AWSURL
 scalar AWSPhone
 scalar AWSIPAddress
 `, BuiltIn: false},
+	{Name: "../schema/waitlist.graphqls", Input: `# Restaurant waitlists (research/commerce_waitlist.md C and E): a RestaurantOwner manages
+# lists; walk-ins are added by the owner, customers join themselves; a producer job and a
+# queue consumer notify each party once, 15 minutes before its notifyAt.
+
+enum WaitlistEntryStatus {
+  "In line, not yet notified."
+  WAITING
+  "In line, told that the table is nearly ready (once)."
+  NOTIFIED
+  SEATED
+  "Taken off the list by the owner, or left by the customer."
+  REMOVED
+  "Still in line 24 hours after joining: no longer served (deleted within a day)."
+  EXPIRED
+}
+
+"""
+A restaurant's waitlist. Any signed-in user may read an open one (name, description, isOpen,
+waitingCount, estimatedWaitMinutes); its owner and Admins see it closed too, and its entries.
+Another owner's closed waitlist is NotFound.
+"""
+type Waitlist @aws_cognito_user_pools {
+  id: ID!
+  "The owner's user id (Cognito sub)."
+  owner: String!
+  name: String!
+  description: String
+  isOpen: Boolean!
+  createdAt: AWSDateTime!
+  updatedAt: AWSDateTime!
+  "Counts the waitlist's edits; pass it as updateWaitlist's expectedVersion."
+  version: Int!
+  "The parties, in arrival order (status: only those). Its owner and Admins only."
+  entries(status: WaitlistEntryStatus, limit: Int, nextToken: String): ModelWaitlistEntryConnection
+    @auth(rules: [{allow: owner, ownerField: "owner"}, {allow: groups, groups: ["Admin"]}])
+  "Parties in line (WAITING or NOTIFIED, not expired): exact, one read."
+  waitingCount: Int!
+  "waitingCount × 10 minutes: the wait of a party joining now."
+  estimatedWaitMinutes: Int!
+}
+
+"""
+One party on a waitlist. Its customer (when they joined themselves), the waitlist's owner
+and Admins may read it; to anyone else it does not exist.
+"""
+type WaitlistEntry @auth(rules: [
+  {allow: owner, ownerField: "customer", operations: [read]},
+  {allow: owner, ownerField: "waitlistOwner"},
+  {allow: groups, groups: ["Admin"]}
+]) {
+  "Unique across waitlists."
+  id: ID!
+  waitlist: Waitlist
+  "The owner of the waitlist (Cognito sub)."
+  waitlistOwner: String!
+  "The customer who joined; null for a walk-in added by the owner."
+  customer: String
+  name: String!
+  phone: AWSPhone!
+  partySize: Int!
+  notes: String
+  status: WaitlistEntryStatus!
+  "When the table should be ready; the party is notified 15 minutes before. Null: notified by the owner only."
+  notifyAt: AWSDateTime
+  notifiedAt: AWSDateTime
+  seatedAt: AWSDateTime
+  "1 for the next party; null when not in line. Exact after removals, one read per waitlist and request."
+  position: Int
+  createdAt: AWSDateTime!
+  updatedAt: AWSDateTime!
+  "createdAt + 24 h: the entry reads EXPIRED from then on."
+  expiresAt: AWSDateTime!
+  "Counts the entry's writes; pass it as updateWaitee's expectedVersion."
+  version: Int!
+}
+
+type ModelWaitlistConnection @aws_cognito_user_pools {
+  items: [Waitlist!]!
+  nextToken: String
+}
+
+type ModelWaitlistEntryConnection @aws_cognito_user_pools {
+  items: [WaitlistEntry!]!
+  nextToken: String
+}
+
+input CreateWaitlistInput {
+  name: String!
+  description: String
+  "Default true."
+  isOpen: Boolean
+}
+
+input UpdateWaitlistInput {
+  name: String
+  description: String
+  isOpen: Boolean
+}
+
+input WaiteeInput {
+  name: String!
+  phone: AWSPhone!
+  partySize: Int!
+  "notifyAt = now + this (0..1440). Under 15 the party is notified at the next producer run (within a minute). Null: no automatic notification."
+  notifyInMinutes: Int
+  notes: String
+}
+
+input UpdateWaiteeInput {
+  name: String
+  phone: AWSPhone
+  partySize: Int
+  "Reschedules the notification (refused once it is queued or sent)."
+  notifyInMinutes: Int
+  notes: String
+}
+
+extend type Query {
+  "A waitlist: its owner and Admins always, anyone signed in while it is open; null otherwise."
+  getWaitlist(id: ID!): Waitlist @aws_cognito_user_pools
+  """
+  With namePrefix: open waitlists whose name starts with it (case-insensitive). Without: an
+  Admin's are all, a RestaurantOwner's their own, anyone else's the open ones. By name;
+  limit 1..1000 (default 100).
+  """
+  listWaitlists(namePrefix: String, limit: Int, nextToken: String): ModelWaitlistConnection @aws_cognito_user_pools
+  "The caller's own entries, newest first."
+  myWaitlistEntries(limit: Int, nextToken: String): ModelWaitlistEntryConnection @aws_cognito_user_pools
+}
+
+extend type Mutation {
+  createWaitlist(input: CreateWaitlistInput!): Waitlist @aws_cognito_user_pools(cognito_groups: ["RestaurantOwner", "Admin"])
+  "Unknown id: NotFound (never created). A stale expectedVersion: Conflict."
+  updateWaitlist(id: ID!, input: UpdateWaitlistInput!, expectedVersion: Int): Waitlist
+    @aws_cognito_user_pools(cognito_groups: ["RestaurantOwner", "Admin"])
+  "Deletes the waitlist and its entries; none of them is notified afterwards, also when already queued."
+  deleteWaitlist(id: ID!): Waitlist @aws_cognito_user_pools(cognito_groups: ["RestaurantOwner", "Admin"])
+  "The owner adds a walk-in party."
+  addWaitee(waitlistId: ID!, input: WaiteeInput!): WaitlistEntry
+    @aws_cognito_user_pools(cognito_groups: ["RestaurantOwner", "Admin"])
+  updateWaitee(id: ID!, input: UpdateWaiteeInput!, expectedVersion: Int): WaitlistEntry
+    @aws_cognito_user_pools(cognito_groups: ["RestaurantOwner", "Admin"])
+  removeWaitee(id: ID!): WaitlistEntry @aws_cognito_user_pools(cognito_groups: ["RestaurantOwner", "Admin"])
+  "Queues the party's notification now (once); the entry turns NOTIFIED when it is sent."
+  notifyWaitee(id: ID!): WaitlistEntry @aws_cognito_user_pools(cognito_groups: ["RestaurantOwner", "Admin"])
+  seatWaitee(id: ID!): WaitlistEntry @aws_cognito_user_pools(cognito_groups: ["RestaurantOwner", "Admin"])
+  "The caller joins an open waitlist; one entry in line per customer (joining again returns it)."
+  joinWaitlist(waitlistId: ID!, input: WaiteeInput!): WaitlistEntry @aws_cognito_user_pools
+  "The caller leaves a waitlist they joined."
+  leaveWaitlist(id: ID!): WaitlistEntry @aws_cognito_user_pools
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -1600,6 +2160,26 @@ func (ec *executionContext) childFields_ModelFlightConnection(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type ModelFlightConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_ModelWaitlistConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "items":
+		return ec.fieldContext_ModelWaitlistConnection_items(ctx, field)
+	case "nextToken":
+		return ec.fieldContext_ModelWaitlistConnection_nextToken(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ModelWaitlistConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ModelWaitlistEntryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "items":
+		return ec.fieldContext_ModelWaitlistEntryConnection_items(ctx, field)
+	case "nextToken":
+		return ec.fieldContext_ModelWaitlistEntryConnection_nextToken(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ModelWaitlistEntryConnection", field.Name)
+}
+
 func (ec *executionContext) childFields_PaymentAuthorization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "paymentToken":
@@ -1634,6 +2214,74 @@ func (ec *executionContext) childFields_SignUpResult(ctx context.Context, field 
 		return ec.fieldContext_SignUpResult_userConfirmed(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SignUpResult", field.Name)
+}
+
+func (ec *executionContext) childFields_Waitlist(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Waitlist_id(ctx, field)
+	case "owner":
+		return ec.fieldContext_Waitlist_owner(ctx, field)
+	case "name":
+		return ec.fieldContext_Waitlist_name(ctx, field)
+	case "description":
+		return ec.fieldContext_Waitlist_description(ctx, field)
+	case "isOpen":
+		return ec.fieldContext_Waitlist_isOpen(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Waitlist_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Waitlist_updatedAt(ctx, field)
+	case "version":
+		return ec.fieldContext_Waitlist_version(ctx, field)
+	case "entries":
+		return ec.fieldContext_Waitlist_entries(ctx, field)
+	case "waitingCount":
+		return ec.fieldContext_Waitlist_waitingCount(ctx, field)
+	case "estimatedWaitMinutes":
+		return ec.fieldContext_Waitlist_estimatedWaitMinutes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Waitlist", field.Name)
+}
+
+func (ec *executionContext) childFields_WaitlistEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_WaitlistEntry_id(ctx, field)
+	case "waitlist":
+		return ec.fieldContext_WaitlistEntry_waitlist(ctx, field)
+	case "waitlistOwner":
+		return ec.fieldContext_WaitlistEntry_waitlistOwner(ctx, field)
+	case "customer":
+		return ec.fieldContext_WaitlistEntry_customer(ctx, field)
+	case "name":
+		return ec.fieldContext_WaitlistEntry_name(ctx, field)
+	case "phone":
+		return ec.fieldContext_WaitlistEntry_phone(ctx, field)
+	case "partySize":
+		return ec.fieldContext_WaitlistEntry_partySize(ctx, field)
+	case "notes":
+		return ec.fieldContext_WaitlistEntry_notes(ctx, field)
+	case "status":
+		return ec.fieldContext_WaitlistEntry_status(ctx, field)
+	case "notifyAt":
+		return ec.fieldContext_WaitlistEntry_notifyAt(ctx, field)
+	case "notifiedAt":
+		return ec.fieldContext_WaitlistEntry_notifiedAt(ctx, field)
+	case "seatedAt":
+		return ec.fieldContext_WaitlistEntry_seatedAt(ctx, field)
+	case "position":
+		return ec.fieldContext_WaitlistEntry_position(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_WaitlistEntry_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_WaitlistEntry_updatedAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_WaitlistEntry_expiresAt(ctx, field)
+	case "version":
+		return ec.fieldContext_WaitlistEntry_version(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WaitlistEntry", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -53,6 +53,22 @@ func (ec *executionContext) marshalNAWSDateTime2timeᚐTime(ctx context.Context,
 	return res
 }
 
+func (ec *executionContext) unmarshalNAWSPhone2string(ctx context.Context, v any) (string, error) {
+	res, err := scalars.UnmarshalAWSPhone(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAWSPhone2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := scalars.MarshalAWSPhone(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalOAWSDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := scalars.UnmarshalAWSDateTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -62,6 +78,42 @@ func (ec *executionContext) marshalOAWSDateTime2timeᚐTime(ctx context.Context,
 	_ = sel
 	_ = ctx
 	res := scalars.MarshalAWSDateTime(v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOAWSDateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalars.UnmarshalAWSDateTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAWSDateTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalars.MarshalAWSDateTime(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOAWSPhone2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalars.UnmarshalAWSPhone(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAWSPhone2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalars.MarshalAWSPhone(*v)
 	return res
 }
 

@@ -57,7 +57,8 @@ const batchCapacity = 500
 
 // Loaders are one operation's loaders.
 type Loaders struct {
-	flights *loader[*flight.Flight]
+	flights   *loader[*flight.Flight]
+	waitlists waitlistLoaders
 }
 
 // New returns fresh loaders over the given sources.

@@ -15,6 +15,7 @@ import (
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/loyalty"
 	"github.com/skygraph/skygraph/domain/payment"
+	"github.com/skygraph/skygraph/domain/waitlist"
 	"github.com/skygraph/skygraph/graph"
 	"github.com/skygraph/skygraph/internal/filter"
 )
@@ -26,6 +27,8 @@ type Deps struct {
 	Payments *payment.Service
 	Bookings *booking.Service
 	Loyalty  *loyalty.Service
+	// Waitlists is the restaurant waitlist service.
+	Waitlists *waitlist.Service
 }
 
 // Resolver is the root resolver: dependency injection for the generated executor.
@@ -35,6 +38,8 @@ type Resolver struct {
 	payments *payment.Service
 	bookings *booking.Service
 	loyalty  *loyalty.Service
+
+	waitlists *waitlist.Service
 }
 
 // NewSchema builds the executable schema with its resolvers and directives. The server
@@ -42,6 +47,7 @@ type Resolver struct {
 func NewSchema(d Deps) graphql.ExecutableSchema {
 	c := graph.Config{Resolvers: &Resolver{
 		flights: d.Flights, accounts: d.Accounts, payments: d.Payments, bookings: d.Bookings, loyalty: d.Loyalty,
+		waitlists: d.Waitlists,
 	}}
 	c.Complexity.Query.ListFlights = func(child int, f *flight.Filter, limit *int, _ *string) int {
 		return pageCost(child, limit, f != nil)
@@ -62,6 +68,7 @@ func NewSchema(d Deps) graphql.ExecutableSchema {
 	// Booking.payment asks the card processor once per booking (it has no batch read):
 	// weigh it so that a large page of bookings with their payments is refused up front.
 	c.Complexity.Booking.Payment = func(child int) int { return paymentCost + child }
+	waitlistComplexity(&c)
 	return graph.NewExecutableSchema(c)
 }
 

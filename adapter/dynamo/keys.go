@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strings"
+	"time"
 
 	"github.com/skygraph/skygraph/domain/flight"
 )
@@ -255,4 +256,112 @@ var loyaltyKeys = struct {
 	TotalSK:     loyaltyTotalSK,
 	EntrySK:     func(bookingID string) string { return loyaltyEntryPrefix + bookingID },
 	EntryPrefix: loyaltyEntryPrefix,
+}
+
+// Key prefixes of restaurant waitlists (package waitlist).
+const (
+	waitlistPrefix         = "WAITLIST#"
+	waitlistSK             = "WAITLIST"
+	waitlistOwnerPrefix    = "WAITLIST_OWNER#"
+	waitlistsGSI2PK        = "WAITLISTS"
+	waitlistOpen           = "OPEN#"
+	waitlistClosed         = "CLOSED#"
+	waitlistPlacePrefix    = "PLACE#"
+	waitlistGuardPrefix    = "CUSTOMER#"
+	waitlistEntryPrefix    = "WAITLIST_ENTRY#"
+	waitlistEntrySK        = "ENTRY"
+	waitlistEntriesPrefix  = "WAITLIST_ENTRIES#"
+	waitlistCustomerPrefix = "WAITLIST_CUSTOMER#"
+	waitlistDuePrefix      = "WAITLIST_DUE#"
+	// waitlistDueShards is how many partitions the due markers are spread over.
+	waitlistDueShards     = 16
+	entityWaitlist        = "Waitlist"
+	entityWaitlistPlace   = "WaitlistPlace"
+	entityWaitlistGuard   = "WaitlistGuard"
+	entityWaitlistEntry   = "WaitlistEntry"
+	entityWaitlistDue     = "WaitlistDue"
+	waitlistSeqWidth      = 19
+	waitlistDueTimeLayout = "2006-01-02T15:04:05.000000000Z"
+)
+
+// waitlistKeys are the key formats of restaurant waitlists:
+//
+//	waitlist PK WAITLIST#<id>                  SK WAITLIST          (seq counter)
+//	         GSI1PK WAITLIST_OWNER#<owner>     GSI1SK <lower name>#<id>
+//	         GSI2PK WAITLISTS                  GSI2SK OPEN#|CLOSED#<lower name>#<id>
+//	place    PK WAITLIST#<id>                  SK PLACE#<seq, 19 digits>      (while in line)
+//	guard    PK WAITLIST#<id>                  SK CUSTOMER#<hex SHA-256>      (while in line)
+//	entry    PK WAITLIST_ENTRY#<id>            SK ENTRY
+//	         GSI1PK WAITLIST_ENTRIES#<list id> GSI1SK <seq, 19 digits>
+//	         GSI2PK WAITLIST_CUSTOMER#<sub>    GSI2SK <id>          (customers' entries only)
+//	due      PK WAITLIST_DUE#<shard 00..15>    SK <dueAt, fixed-width UTC>#<entry id>
+//
+// A place item exists exactly while its entry is in line (WAITING or NOTIFIED), in the
+// waitlist's own partition, in arrival order: position and waitingCount are one strongly
+// consistent Query of that key range (keys only, expired ones filtered out), never a read
+// of the entries. The guard makes "one entry in line per customer per waitlist" a
+// condition of the join's transaction. Deleting a waitlist deletes its item first, and
+// every entry write checks that item in the same transaction, so nothing of a deleted list
+// can be claimed or notified while the cascade runs.
+//
+// A due marker exists exactly while an entry is WAITING with a due time (notifyAt − 15 min,
+// or the end of a claim's lease); the producer reads the markers due by now with one
+// Query per shard (a range on the sort key, so a missed tick is caught up), never a Scan.
+// The shard is fnv32a(entry id) mod 16, so a busy evening does not write one partition.
+var waitlistKeys = struct {
+	PK      func(id string) string
+	SK      string
+	GSI1PK  func(owner string) string
+	GSI1SK  func(name, id string) string
+	GSI2PK  string
+	GSI2SK  func(open bool, name, id string) string
+	PlaceSK func(seq int64) string
+	GuardSK func(customer string) string
+	EntryPK func(id string) string
+	EntrySK string
+	// EntryGSI1PK / EntryGSI1SK list a waitlist's entries in arrival order.
+	EntryGSI1PK func(waitlistID string) string
+	EntryGSI1SK func(seq int64) string
+	// EntryGSI2PK / EntryGSI2SK list a customer's entries by id (age).
+	EntryGSI2PK func(customer string) string
+	EntryGSI2SK func(id string) string
+	DuePK       func(shard int) string
+	DueShard    func(entryID string) int
+	DueSK       func(at time.Time, entryID string) string
+}{
+	PK:     func(id string) string { return waitlistPrefix + id },
+	SK:     waitlistSK,
+	GSI1PK: func(owner string) string { return waitlistOwnerPrefix + owner },
+	GSI1SK: func(name, id string) string { return strings.ToLower(name) + keySep + id },
+	GSI2PK: waitlistsGSI2PK,
+	GSI2SK: func(open bool, name, id string) string {
+		return waitlistOpenPrefix(open) + strings.ToLower(name) + keySep + id
+	},
+	PlaceSK: func(seq int64) string { return fmt.Sprintf("%s%0*d", waitlistPlacePrefix, waitlistSeqWidth, seq) },
+	GuardSK: func(customer string) string {
+		sum := sha256.Sum256([]byte(customer))
+		return waitlistGuardPrefix + hex.EncodeToString(sum[:])
+	},
+	EntryPK:     func(id string) string { return waitlistEntryPrefix + id },
+	EntrySK:     waitlistEntrySK,
+	EntryGSI1PK: func(waitlistID string) string { return waitlistEntriesPrefix + waitlistID },
+	EntryGSI1SK: func(seq int64) string { return fmt.Sprintf("%0*d", waitlistSeqWidth, seq) },
+	EntryGSI2PK: func(customer string) string { return waitlistCustomerPrefix + customer },
+	EntryGSI2SK: func(id string) string { return id },
+	DuePK:       func(shard int) string { return fmt.Sprintf("%s%02d", waitlistDuePrefix, shard) },
+	DueShard: func(entryID string) int {
+		h := fnv.New32a()
+		_, _ = h.Write([]byte(entryID))
+		return int(h.Sum32() % waitlistDueShards)
+	},
+	DueSK: func(at time.Time, entryID string) string {
+		return at.UTC().Format(waitlistDueTimeLayout) + keySep + entryID
+	},
+}
+
+func waitlistOpenPrefix(open bool) string {
+	if open {
+		return waitlistOpen
+	}
+	return waitlistClosed
 }

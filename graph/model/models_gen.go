@@ -11,6 +11,7 @@ import (
 	"github.com/skygraph/skygraph/domain/booking"
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/loyalty"
+	"github.com/skygraph/skygraph/domain/waitlist"
 )
 
 type AuthRule struct {
@@ -60,6 +61,16 @@ type ModelFlightConnection struct {
 	Items []*flight.Flight `json:"items"`
 	// Opaque, tamper-evident cursor for the next page; null on the last page.
 	NextToken *string `json:"nextToken,omitempty"`
+}
+
+type ModelWaitlistConnection struct {
+	Items     []*waitlist.Waitlist `json:"items"`
+	NextToken *string              `json:"nextToken,omitempty"`
+}
+
+type ModelWaitlistEntryConnection struct {
+	Items     []*waitlist.Entry `json:"items"`
+	NextToken *string           `json:"nextToken,omitempty"`
 }
 
 // Catalog writes are for the Admin group only (the sample left them open to any user).
