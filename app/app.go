@@ -17,6 +17,7 @@ import (
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/loyalty"
 	"github.com/skygraph/skygraph/domain/payment"
+	"github.com/skygraph/skygraph/domain/product"
 	"github.com/skygraph/skygraph/resolvers"
 )
 
@@ -36,6 +37,8 @@ type App struct {
 	Bookings *booking.Service
 	// Loyalty answers getLoyalty.
 	Loyalty *loyalty.Service
+	// Products is the product catalog (issue 11).
+	Products *product.Service
 
 	identity *identity
 	closers  []func() error
@@ -107,6 +110,7 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 		Now: opts.Now, Hook: opts.BookingHook, RecoverAfter: recoverAfter,
 	})
 	a.Loyalty = loyalty.NewService(a.Store.Loyalty())
+	a.buildCommerce(opts)
 
 	if cfg.Embedded() {
 		if err := dynamo.CreateTable(ctx, api, table); err != nil {
@@ -122,6 +126,9 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 			if err := a.SeedAccounts(ctx); err != nil {
 				return err
 			}
+			if err := a.seedCommerce(ctx); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -132,8 +139,9 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 	authn := &authenticator{verifier: a.identity.verifier, apiKeys: apiKeys, log: a.log}
 	schema := resolvers.NewSchema(resolvers.Deps{
 		Flights: a.Flights, Accounts: a.Accounts, Payments: a.Payments, Bookings: a.Bookings, Loyalty: a.Loyalty,
+		Products: a.Products,
 	})
-	gql, err := newGraphQLServer(schema, cfg, a.log, a.Flights, authn)
+	gql, err := newGraphQLServer(schema, cfg, a.log, a.Flights, a.commerceSources(), authn)
 	if err != nil {
 		return err
 	}

@@ -154,6 +154,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"Mutation.checkIn":         signedIn,
 		"Mutation.cancelBooking":   signedIn,
 		"Query.getLoyalty":         signedIn,
+		// Products (issue 11): the catalog is public to read, Admin-only to change.
+		"Query.getProduct":       all,
+		"Query.listProducts":     all,
+		"Mutation.createProduct": adminOnly,
+		"Mutation.updateProduct": adminOnly,
+		"Mutation.deleteProduct": adminOnly,
 	}
 	schema := resolvers.NewSchema(resolvers.Deps{}).Schema()
 	got := map[string][]string{}

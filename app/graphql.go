@@ -22,7 +22,7 @@ import (
 // turns on introspection and every transport): POST, GET for queries only, WebSocket
 // for subscriptions, a parsed-query cache, persisted queries, complexity and depth limits,
 // the error presenter, panic recovery and fresh dataloaders per operation.
-func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config, log *slog.Logger, flights loaders.FlightSource, authn *authenticator) (*handler.Server, error) {
+func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config, log *slog.Logger, flights loaders.FlightSource, commerce loaders.CommerceSources, authn *authenticator) (*handler.Server, error) {
 	policy, err := auth.NewPolicy(schema.Schema())
 	if err != nil {
 		return nil, fmt.Errorf("authorization rules: %w", err)
@@ -52,7 +52,7 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config, log *slog.Log
 	srv.AroundFields(resolvers.FieldErrors)
 	srv.AroundFields(policy.Middleware)
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(loaders.With(ctx, loaders.New(flights)))
+		return next(loaders.With(ctx, loaders.New(flights).WithCommerce(commerce)))
 	})
 	return srv, nil
 }

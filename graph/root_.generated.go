@@ -11,6 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/skygraph/skygraph/domain/booking"
 	"github.com/skygraph/skygraph/domain/flight"
+	"github.com/skygraph/skygraph/domain/product"
 	"github.com/skygraph/skygraph/graph/model"
 	"github.com/skygraph/skygraph/internal/filter"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -30,6 +31,7 @@ type ResolverRoot interface {
 	LoyaltyEntry() LoyaltyEntryResolver
 	Mutation() MutationResolver
 	PaymentAuthorization() PaymentAuthorizationResolver
+	Product() ProductResolver
 	Query() QueryResolver
 }
 
@@ -112,6 +114,11 @@ type ComplexityRoot struct {
 		NextToken func(childComplexity int) int
 	}
 
+	ModelProductConnection struct {
+		Items     func(childComplexity int) int
+		NextToken func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AddUserToGroup      func(childComplexity int, userID string, group string) int
 		AuthorizePayment    func(childComplexity int, amount int, currency string, cardToken string, idempotencyKey *string) int
@@ -119,13 +126,16 @@ type ComplexityRoot struct {
 		CheckIn             func(childComplexity int, bookingID string) int
 		ConfirmSignUp       func(childComplexity int, email string, code *string) int
 		CreateFlight        func(childComplexity int, input flight.CreateInput, condition *flight.Filter) int
+		CreateProduct       func(childComplexity int, input product.CreateInput) int
 		DeleteFlight        func(childComplexity int, input model.DeleteFlightInput, condition *flight.Filter) int
+		DeleteProduct       func(childComplexity int, id string) int
 		ProcessBooking      func(childComplexity int, input model.CreateBookingInput) int
 		RefreshSession      func(childComplexity int, refreshToken string) int
 		RemoveUserFromGroup func(childComplexity int, userID string, group string) int
 		SignIn              func(childComplexity int, email string, password string) int
 		SignUp              func(childComplexity int, email string, password string, name string) int
 		UpdateFlight        func(childComplexity int, input flight.UpdateInput, condition *flight.Filter) int
+		UpdateProduct       func(childComplexity int, input product.UpdateInput, expectedVersion int) int
 	}
 
 	PaymentAuthorization struct {
@@ -141,14 +151,29 @@ type ComplexityRoot struct {
 		UpdatedAt      func(childComplexity int) int
 	}
 
+	Product struct {
+		CreatedAt   func(childComplexity int) int
+		Currency    func(childComplexity int) int
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Price       func(childComplexity int) int
+		SKU         func(childComplexity int) int
+		Stock       func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+		Version     func(childComplexity int) int
+	}
+
 	Query struct {
 		GetBooking          func(childComplexity int, id string) int
 		GetBookingByStatus  func(childComplexity int, customer *string, status *filter.KeyStringInput, sortDirection *filter.SortDirection, filter *booking.Filter, limit *int, nextToken *string) int
 		GetFlight           func(childComplexity int, id string) int
 		GetFlightBySchedule func(childComplexity int, departureAirportCode *string, arrivalAirportCodeDepartureDate *flight.ScheduleCondition, sortDirection *filter.SortDirection, filter *flight.Filter, limit *int, nextToken *string) int
 		GetLoyalty          func(childComplexity int, customer *string) int
+		GetProduct          func(childComplexity int, id string) int
 		ListBookings        func(childComplexity int, filter *booking.Filter, limit *int, nextToken *string) int
 		ListFlights         func(childComplexity int, filter *flight.Filter, limit *int, nextToken *string) int
+		ListProducts        func(childComplexity int, filter *product.Filter, limit *int, nextToken *string) int
 	}
 
 	SignUpResult struct {
@@ -490,6 +515,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ModelFlightConnection.NextToken(childComplexity), true
 
+	case "ModelProductConnection.items":
+		if e.ComplexityRoot.ModelProductConnection.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelProductConnection.Items(childComplexity), true
+	case "ModelProductConnection.nextToken":
+		if e.ComplexityRoot.ModelProductConnection.NextToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelProductConnection.NextToken(childComplexity), true
+
 	case "Mutation.addUserToGroup":
 		if e.ComplexityRoot.Mutation.AddUserToGroup == nil {
 			break
@@ -556,6 +594,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateFlight(childComplexity, args["input"].(flight.CreateInput), args["condition"].(*flight.Filter)), true
+	case "Mutation.createProduct":
+		if e.ComplexityRoot.Mutation.CreateProduct == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createProduct_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateProduct(childComplexity, args["input"].(product.CreateInput)), true
 	case "Mutation.deleteFlight":
 		if e.ComplexityRoot.Mutation.DeleteFlight == nil {
 			break
@@ -567,6 +616,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteFlight(childComplexity, args["input"].(model.DeleteFlightInput), args["condition"].(*flight.Filter)), true
+	case "Mutation.deleteProduct":
+		if e.ComplexityRoot.Mutation.DeleteProduct == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteProduct_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteProduct(childComplexity, args["id"].(string)), true
 	case "Mutation.processBooking":
 		if e.ComplexityRoot.Mutation.ProcessBooking == nil {
 			break
@@ -633,6 +693,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateFlight(childComplexity, args["input"].(flight.UpdateInput), args["condition"].(*flight.Filter)), true
+	case "Mutation.updateProduct":
+		if e.ComplexityRoot.Mutation.UpdateProduct == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateProduct_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateProduct(childComplexity, args["input"].(product.UpdateInput), args["expectedVersion"].(int)), true
 
 	case "PaymentAuthorization.amount":
 		if e.ComplexityRoot.PaymentAuthorization.Amount == nil {
@@ -695,6 +766,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PaymentAuthorization.UpdatedAt(childComplexity), true
 
+	case "Product.createdAt":
+		if e.ComplexityRoot.Product.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.CreatedAt(childComplexity), true
+	case "Product.currency":
+		if e.ComplexityRoot.Product.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Currency(childComplexity), true
+	case "Product.description":
+		if e.ComplexityRoot.Product.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Description(childComplexity), true
+	case "Product.id":
+		if e.ComplexityRoot.Product.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.ID(childComplexity), true
+	case "Product.name":
+		if e.ComplexityRoot.Product.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Name(childComplexity), true
+	case "Product.price":
+		if e.ComplexityRoot.Product.Price == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Price(childComplexity), true
+	case "Product.sku":
+		if e.ComplexityRoot.Product.SKU == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.SKU(childComplexity), true
+	case "Product.stock":
+		if e.ComplexityRoot.Product.Stock == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Stock(childComplexity), true
+	case "Product.updatedAt":
+		if e.ComplexityRoot.Product.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.UpdatedAt(childComplexity), true
+	case "Product.version":
+		if e.ComplexityRoot.Product.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Version(childComplexity), true
+
 	case "Query.getBooking":
 		if e.ComplexityRoot.Query.GetBooking == nil {
 			break
@@ -750,6 +882,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.GetLoyalty(childComplexity, args["customer"].(*string)), true
+	case "Query.getProduct":
+		if e.ComplexityRoot.Query.GetProduct == nil {
+			break
+		}
+
+		args, err := ec.field_Query_getProduct_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.GetProduct(childComplexity, args["id"].(string)), true
 
 	case "Query.listBookings":
 		if e.ComplexityRoot.Query.ListBookings == nil {
@@ -773,6 +916,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ListFlights(childComplexity, args["filter"].(*flight.Filter), args["limit"].(*int), args["nextToken"].(*string)), true
+	case "Query.listProducts":
+		if e.ComplexityRoot.Query.ListProducts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_listProducts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ListProducts(childComplexity, args["filter"].(*product.Filter), args["limit"].(*int), args["nextToken"].(*string)), true
 
 	case "SignUpResult.userConfirmed":
 		if e.ComplexityRoot.SignUpResult.UserConfirmed == nil {
@@ -798,6 +952,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputAuthRule,
 		ec.unmarshalInputCreateBookingInput,
 		ec.unmarshalInputCreateFlightInput,
+		ec.unmarshalInputCreateProductInput,
 		ec.unmarshalInputDeleteFlightInput,
 		ec.unmarshalInputModelBookingFilterInput,
 		ec.unmarshalInputModelBookingStatusInput,
@@ -808,10 +963,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputModelFlightFilterInput,
 		ec.unmarshalInputModelIDInput,
 		ec.unmarshalInputModelIntInput,
+		ec.unmarshalInputModelProductFilterInput,
 		ec.unmarshalInputModelSizeInput,
 		ec.unmarshalInputModelStringInput,
 		ec.unmarshalInputModelStringKeyConditionInput,
 		ec.unmarshalInputUpdateFlightInput,
+		ec.unmarshalInputUpdateProductInput,
 	)
 	first := true
 
@@ -1431,6 +1588,89 @@ extend type Mutation {
     @aws_cognito_user_pools
 }
 `, BuiltIn: false},
+	{Name: "../schema/product.graphqls", Input: `# The product catalog that prices orders. Money is in minor units (cents) of the
+# product's currency, as the payment API takes it.
+
+"""
+A sellable article. Anyone may read the catalog; only Admin may change it. price is in
+minor units of currency (1999 = 19.99 EUR).
+"""
+type Product @auth(rules: [{allow: public, operations: [read]}, {allow: groups, groups: ["Admin"]}]) {
+  id: ID!
+  "The merchant's stock-keeping unit: unique, upper-case."
+  sku: String!
+  name: String!
+  description: String!
+  "Unit price in minor units of currency."
+  price: Int!
+  currency: String!
+  "Units left to sell; orders take them atomically and never below zero."
+  stock: Int!
+  "Counts catalog edits; updateProduct's expectedVersion must match it."
+  version: Int!
+  createdAt: AWSDateTime!
+  updatedAt: AWSDateTime!
+}
+
+type ModelProductConnection @auth(rules: [{allow: public, operations: [read]}, {allow: groups, groups: ["Admin"]}]) {
+  items: [Product!]!
+  "Opaque, tamper-evident cursor for the next page; null on the last page."
+  nextToken: String
+}
+
+input ModelProductFilterInput {
+  id: ModelIDInput
+  sku: ModelStringInput
+  name: ModelStringInput
+  description: ModelStringInput
+  price: ModelIntInput
+  currency: ModelStringInput
+  stock: ModelIntInput
+  and: [ModelProductFilterInput]
+  or: [ModelProductFilterInput]
+  not: ModelProductFilterInput
+}
+
+input CreateProductInput {
+  sku: String!
+  name: String!
+  description: String
+  "Unit price in minor units (1..10 000 000)."
+  price: Int!
+  "ISO 4217 code, e.g. EUR."
+  currency: String!
+  stock: Int!
+}
+
+input UpdateProductInput {
+  id: ID!
+  sku: String
+  name: String
+  description: String
+  price: Int
+  currency: String
+  "The units left as you saw them: units ordered meanwhile stay sold (restocking adds the difference)."
+  stock: Int
+}
+
+extend type Query {
+  "A product by id; null when there is none. Public."
+  getProduct(id: ID!): Product @auth(rules: [{allow: public}])
+  "The catalog, oldest first. Public. Paginated: limit 1..1000 (default 100)."
+  listProducts(filter: ModelProductFilterInput, limit: Int, nextToken: String): ModelProductConnection
+    @auth(rules: [{allow: public}])
+}
+
+extend type Mutation {
+  "Admin: adds a product; its sku must be unused (Conflict otherwise)."
+  createProduct(input: CreateProductInput!): Product @aws_cognito_user_pools(cognito_groups: ["Admin"])
+  "Admin: edits a product if it is still at expectedVersion (Conflict otherwise)."
+  updateProduct(input: UpdateProductInput!, expectedVersion: Int!): Product
+    @aws_cognito_user_pools(cognito_groups: ["Admin"])
+  "Admin: deletes a product; refused (Conflict) while an open order holds its units."
+  deleteProduct(id: ID!): Product @aws_cognito_user_pools(cognito_groups: ["Admin"])
+}
+`, BuiltIn: false},
 	{Name: "../schema/scalars.graphqls", Input: `# The AWS AppSync scalars. AppSync defines these nine and allows no others, so an AppSync
 # frontend may send any of them; each is parsed with AppSync's rules (package scalars).
 scalar AWSDate
@@ -1600,6 +1840,16 @@ func (ec *executionContext) childFields_ModelFlightConnection(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type ModelFlightConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_ModelProductConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "items":
+		return ec.fieldContext_ModelProductConnection_items(ctx, field)
+	case "nextToken":
+		return ec.fieldContext_ModelProductConnection_nextToken(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ModelProductConnection", field.Name)
+}
+
 func (ec *executionContext) childFields_PaymentAuthorization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "paymentToken":
@@ -1624,6 +1874,32 @@ func (ec *executionContext) childFields_PaymentAuthorization(ctx context.Context
 		return ec.fieldContext_PaymentAuthorization_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PaymentAuthorization", field.Name)
+}
+
+func (ec *executionContext) childFields_Product(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Product_id(ctx, field)
+	case "sku":
+		return ec.fieldContext_Product_sku(ctx, field)
+	case "name":
+		return ec.fieldContext_Product_name(ctx, field)
+	case "description":
+		return ec.fieldContext_Product_description(ctx, field)
+	case "price":
+		return ec.fieldContext_Product_price(ctx, field)
+	case "currency":
+		return ec.fieldContext_Product_currency(ctx, field)
+	case "stock":
+		return ec.fieldContext_Product_stock(ctx, field)
+	case "version":
+		return ec.fieldContext_Product_version(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Product_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Product_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
 }
 
 func (ec *executionContext) childFields_SignUpResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

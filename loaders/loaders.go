@@ -14,6 +14,7 @@ import (
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/skygraph/skygraph/domain/flight"
+	"github.com/skygraph/skygraph/domain/product"
 	"github.com/skygraph/skygraph/internal/apperr"
 )
 
@@ -32,6 +33,8 @@ const (
 // Loaders are one operation's loaders.
 type Loaders struct {
 	flightByID *dataloader.Loader[string, *flight.Flight]
+	// The commerce loaders (commerce.go), set by WithCommerce.
+	productByID *dataloader.Loader[string, *product.Product]
 }
 
 // New returns fresh loaders over the given sources.

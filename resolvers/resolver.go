@@ -15,6 +15,7 @@ import (
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/loyalty"
 	"github.com/skygraph/skygraph/domain/payment"
+	"github.com/skygraph/skygraph/domain/product"
 	"github.com/skygraph/skygraph/graph"
 	"github.com/skygraph/skygraph/internal/filter"
 )
@@ -26,6 +27,8 @@ type Deps struct {
 	Payments *payment.Service
 	Bookings *booking.Service
 	Loyalty  *loyalty.Service
+	// Products is the catalog (issue 11).
+	Products *product.Service
 }
 
 // Resolver is the root resolver: dependency injection for the generated executor.
@@ -35,6 +38,7 @@ type Resolver struct {
 	payments *payment.Service
 	bookings *booking.Service
 	loyalty  *loyalty.Service
+	products *product.Service
 }
 
 // NewSchema builds the executable schema with its resolvers and directives. The server
@@ -42,6 +46,7 @@ type Resolver struct {
 func NewSchema(d Deps) graphql.ExecutableSchema {
 	c := graph.Config{Resolvers: &Resolver{
 		flights: d.Flights, accounts: d.Accounts, payments: d.Payments, bookings: d.Bookings, loyalty: d.Loyalty,
+		products: d.Products,
 	}}
 	c.Complexity.Query.ListFlights = func(child int, _ *flight.Filter, limit *int, _ *string) int {
 		return pageCost(child, limit)
@@ -57,6 +62,9 @@ func NewSchema(d Deps) graphql.ExecutableSchema {
 	c.Complexity.Query.GetBookingByStatus = func(child int, _ *string, _ *filter.KeyStringInput,
 		_ *filter.SortDirection, _ *booking.Filter, limit *int, _ *string,
 	) int {
+		return pageCost(child, limit)
+	}
+	c.Complexity.Query.ListProducts = func(child int, _ *product.Filter, limit *int, _ *string) int {
 		return pageCost(child, limit)
 	}
 	// Booking.payment asks the card processor once per booking (it has no batch read):

@@ -256,3 +256,39 @@ var loyaltyKeys = struct {
 	EntrySK:     func(bookingID string) string { return loyaltyEntryPrefix + bookingID },
 	EntryPrefix: loyaltyEntryPrefix,
 }
+
+// Key prefixes of the product catalog (package product).
+const (
+	productPrefix    = "PRODUCT#"
+	productSK        = "PRODUCT"
+	productsGSI2PK   = "PRODUCTS"
+	productSKUPrefix = "PRODUCT_SKU#"
+	productSKUSK     = "PRODUCT_SKU"
+	entityProduct    = "Product"
+	entityProductSKU = "ProductSKU"
+)
+
+// productKeys are the key formats of the catalog's items:
+//
+//	product    PK PRODUCT#<id>            SK PRODUCT
+//	           GSI2PK PRODUCTS            GSI2SK <id>
+//	sku guard  PK PRODUCT_SKU#<sku>       SK PRODUCT_SKU   (holds the product id)
+//
+// GSI2 (keys only) is listProducts in id order (UUIDv7: creation order); stock changes
+// on every order and never touches it. The guard makes the (upper-cased) SKU unique: it is
+// put, moved or deleted in the same transaction as the product.
+var productKeys = struct {
+	PK     func(id string) string
+	SK     string
+	GSI2PK string
+	GSI2SK func(id string) string
+	SKUPK  func(sku string) string
+	SKUSK  string
+}{
+	PK:     func(id string) string { return productPrefix + id },
+	SK:     productSK,
+	GSI2PK: productsGSI2PK,
+	GSI2SK: func(id string) string { return id },
+	SKUPK:  func(sku string) string { return productSKUPrefix + sku },
+	SKUSK:  productSKUSK,
+}
