@@ -16,6 +16,7 @@ import (
 	"github.com/skygraph/skygraph/domain/booking"
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/loyalty"
+	"github.com/skygraph/skygraph/domain/order"
 	"github.com/skygraph/skygraph/domain/payment"
 	"github.com/skygraph/skygraph/domain/product"
 	"github.com/skygraph/skygraph/resolvers"
@@ -39,6 +40,8 @@ type App struct {
 	Loyalty *loyalty.Service
 	// Products is the product catalog (issue 11).
 	Products *product.Service
+	// Orders is the order service: the placeOrder saga and its recovery sweep (issue 11).
+	Orders *order.Service
 
 	identity *identity
 	closers  []func() error
@@ -56,6 +59,8 @@ type Options struct {
 	// BookingRecoverAfter overrides how long a saga may be pending before the recovery
 	// sweep takes it over (tests; default booking.Config's).
 	BookingRecoverAfter time.Duration
+	// OrderHook injects faults into the order saga (tests only; see order.Hook).
+	OrderHook order.Hook
 	// LocalBcryptCost lowers the local identity provider's password hashing cost (tests:
 	// bcrypt's minimum, so each test's seeded accounts cost milliseconds, not seconds).
 	LocalBcryptCost int
@@ -110,7 +115,7 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 		Now: opts.Now, Hook: opts.BookingHook, RecoverAfter: recoverAfter,
 	})
 	a.Loyalty = loyalty.NewService(a.Store.Loyalty())
-	a.buildCommerce(opts)
+	a.buildCommerce(opts, recoverAfter)
 
 	if cfg.Embedded() {
 		if err := dynamo.CreateTable(ctx, api, table); err != nil {
@@ -139,7 +144,7 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 	authn := &authenticator{verifier: a.identity.verifier, apiKeys: apiKeys, log: a.log}
 	schema := resolvers.NewSchema(resolvers.Deps{
 		Flights: a.Flights, Accounts: a.Accounts, Payments: a.Payments, Bookings: a.Bookings, Loyalty: a.Loyalty,
-		Products: a.Products,
+		Products: a.Products, Orders: a.Orders,
 	})
 	gql, err := newGraphQLServer(schema, cfg, a.log, a.Flights, a.commerceSources(), authn)
 	if err != nil {

@@ -160,6 +160,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"Mutation.createProduct": adminOnly,
 		"Mutation.updateProduct": adminOnly,
 		"Mutation.deleteProduct": adminOnly,
+		// Orders (issue 11): any signed-in user may order and read their own (Admin: all);
+		// the service and the Order type's owner rule both check it.
+		"Query.getOrder":             signedIn,
+		"Query.listOrders":           signedIn,
+		"Mutation.placeOrder":        signedIn,
+		"Mutation.cancelOrder":       signedIn,
+		"Mutation.updateOrderStatus": adminOnly,
 	}
 	schema := resolvers.NewSchema(resolvers.Deps{}).Schema()
 	got := map[string][]string{}

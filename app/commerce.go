@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/skygraph/skygraph/app/demo"
+	"github.com/skygraph/skygraph/domain/order"
 	"github.com/skygraph/skygraph/domain/product"
 	"github.com/skygraph/skygraph/loaders"
 )
@@ -13,9 +14,13 @@ import (
 // The commerce wiring (issue 11: products, orders, users), kept out of app.go so that
 // other features' wiring merges cleanly.
 
-// buildCommerce builds the commerce services over the store.
-func (a *App) buildCommerce(opts Options) {
+// buildCommerce builds the commerce services over the store. The order saga shares the
+// booking saga's recovery delay (both are swept by the same job).
+func (a *App) buildCommerce(opts Options, recoverAfter time.Duration) {
 	a.Products = product.NewService(a.Store.Products(), opts.Now, nil)
+	a.Orders = order.NewService(a.Store.Orders(), a.Products, a.Payments, order.Config{
+		Now: opts.Now, Hook: opts.OrderHook, RecoverAfter: recoverAfter,
+	})
 }
 
 // commerceSources are the batch reads behind the commerce loaders.

@@ -11,6 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/skygraph/skygraph/domain/booking"
 	"github.com/skygraph/skygraph/domain/flight"
+	"github.com/skygraph/skygraph/domain/order"
 	"github.com/skygraph/skygraph/domain/product"
 	"github.com/skygraph/skygraph/graph/model"
 	"github.com/skygraph/skygraph/internal/filter"
@@ -30,6 +31,8 @@ type ResolverRoot interface {
 	Loyalty() LoyaltyResolver
 	LoyaltyEntry() LoyaltyEntryResolver
 	Mutation() MutationResolver
+	Order() OrderResolver
+	OrderItem() OrderItemResolver
 	PaymentAuthorization() PaymentAuthorizationResolver
 	Product() ProductResolver
 	Query() QueryResolver
@@ -114,6 +117,11 @@ type ComplexityRoot struct {
 		NextToken func(childComplexity int) int
 	}
 
+	ModelOrderConnection struct {
+		Items     func(childComplexity int) int
+		NextToken func(childComplexity int) int
+	}
+
 	ModelProductConnection struct {
 		Items     func(childComplexity int) int
 		NextToken func(childComplexity int) int
@@ -123,19 +131,45 @@ type ComplexityRoot struct {
 		AddUserToGroup      func(childComplexity int, userID string, group string) int
 		AuthorizePayment    func(childComplexity int, amount int, currency string, cardToken string, idempotencyKey *string) int
 		CancelBooking       func(childComplexity int, id string) int
+		CancelOrder         func(childComplexity int, id string) int
 		CheckIn             func(childComplexity int, bookingID string) int
 		ConfirmSignUp       func(childComplexity int, email string, code *string) int
 		CreateFlight        func(childComplexity int, input flight.CreateInput, condition *flight.Filter) int
 		CreateProduct       func(childComplexity int, input product.CreateInput) int
 		DeleteFlight        func(childComplexity int, input model.DeleteFlightInput, condition *flight.Filter) int
 		DeleteProduct       func(childComplexity int, id string) int
+		PlaceOrder          func(childComplexity int, input order.PlaceInput) int
 		ProcessBooking      func(childComplexity int, input model.CreateBookingInput) int
 		RefreshSession      func(childComplexity int, refreshToken string) int
 		RemoveUserFromGroup func(childComplexity int, userID string, group string) int
 		SignIn              func(childComplexity int, email string, password string) int
 		SignUp              func(childComplexity int, email string, password string, name string) int
 		UpdateFlight        func(childComplexity int, input flight.UpdateInput, condition *flight.Filter) int
+		UpdateOrderStatus   func(childComplexity int, id string, status order.Status, expectedStatus order.Status) int
 		UpdateProduct       func(childComplexity int, input product.UpdateInput, expectedVersion int) int
+	}
+
+	Order struct {
+		CreatedAt     func(childComplexity int) int
+		Currency      func(childComplexity int) int
+		Customer      func(childComplexity int) int
+		FailureReason func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Lines         func(childComplexity int) int
+		Payment       func(childComplexity int) int
+		PaymentToken  func(childComplexity int) int
+		Status        func(childComplexity int) int
+		Subtotal      func(childComplexity int) int
+		Total         func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+	}
+
+	OrderItem struct {
+		LineTotal func(childComplexity int) int
+		Product   func(childComplexity int) int
+		ProductID func(childComplexity int) int
+		Quantity  func(childComplexity int) int
+		UnitPrice func(childComplexity int) int
 	}
 
 	PaymentAuthorization struct {
@@ -170,9 +204,11 @@ type ComplexityRoot struct {
 		GetFlight           func(childComplexity int, id string) int
 		GetFlightBySchedule func(childComplexity int, departureAirportCode *string, arrivalAirportCodeDepartureDate *flight.ScheduleCondition, sortDirection *filter.SortDirection, filter *flight.Filter, limit *int, nextToken *string) int
 		GetLoyalty          func(childComplexity int, customer *string) int
+		GetOrder            func(childComplexity int, id string) int
 		GetProduct          func(childComplexity int, id string) int
 		ListBookings        func(childComplexity int, filter *booking.Filter, limit *int, nextToken *string) int
 		ListFlights         func(childComplexity int, filter *flight.Filter, limit *int, nextToken *string) int
+		ListOrders          func(childComplexity int, status *order.Status, limit *int, nextToken *string) int
 		ListProducts        func(childComplexity int, filter *product.Filter, limit *int, nextToken *string) int
 	}
 
@@ -515,6 +551,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ModelFlightConnection.NextToken(childComplexity), true
 
+	case "ModelOrderConnection.items":
+		if e.ComplexityRoot.ModelOrderConnection.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelOrderConnection.Items(childComplexity), true
+	case "ModelOrderConnection.nextToken":
+		if e.ComplexityRoot.ModelOrderConnection.NextToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelOrderConnection.NextToken(childComplexity), true
+
 	case "ModelProductConnection.items":
 		if e.ComplexityRoot.ModelProductConnection.Items == nil {
 			break
@@ -561,6 +610,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelBooking(childComplexity, args["id"].(string)), true
+	case "Mutation.cancelOrder":
+		if e.ComplexityRoot.Mutation.CancelOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelOrder(childComplexity, args["id"].(string)), true
 	case "Mutation.checkIn":
 		if e.ComplexityRoot.Mutation.CheckIn == nil {
 			break
@@ -627,6 +687,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteProduct(childComplexity, args["id"].(string)), true
+	case "Mutation.placeOrder":
+		if e.ComplexityRoot.Mutation.PlaceOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_placeOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PlaceOrder(childComplexity, args["input"].(order.PlaceInput)), true
 	case "Mutation.processBooking":
 		if e.ComplexityRoot.Mutation.ProcessBooking == nil {
 			break
@@ -693,6 +764,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateFlight(childComplexity, args["input"].(flight.UpdateInput), args["condition"].(*flight.Filter)), true
+	case "Mutation.updateOrderStatus":
+		if e.ComplexityRoot.Mutation.UpdateOrderStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateOrderStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateOrderStatus(childComplexity, args["id"].(string), args["status"].(order.Status), args["expectedStatus"].(order.Status)), true
 	case "Mutation.updateProduct":
 		if e.ComplexityRoot.Mutation.UpdateProduct == nil {
 			break
@@ -704,6 +786,110 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateProduct(childComplexity, args["input"].(product.UpdateInput), args["expectedVersion"].(int)), true
+
+	case "Order.createdAt":
+		if e.ComplexityRoot.Order.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.CreatedAt(childComplexity), true
+	case "Order.currency":
+		if e.ComplexityRoot.Order.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Currency(childComplexity), true
+	case "Order.customer":
+		if e.ComplexityRoot.Order.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Customer(childComplexity), true
+	case "Order.failureReason":
+		if e.ComplexityRoot.Order.FailureReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.FailureReason(childComplexity), true
+	case "Order.id":
+		if e.ComplexityRoot.Order.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.ID(childComplexity), true
+	case "Order.items":
+		if e.ComplexityRoot.Order.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Lines(childComplexity), true
+	case "Order.payment":
+		if e.ComplexityRoot.Order.Payment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Payment(childComplexity), true
+	case "Order.paymentToken":
+		if e.ComplexityRoot.Order.PaymentToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.PaymentToken(childComplexity), true
+	case "Order.status":
+		if e.ComplexityRoot.Order.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Status(childComplexity), true
+	case "Order.subtotal":
+		if e.ComplexityRoot.Order.Subtotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Subtotal(childComplexity), true
+	case "Order.total":
+		if e.ComplexityRoot.Order.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Total(childComplexity), true
+	case "Order.updatedAt":
+		if e.ComplexityRoot.Order.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.UpdatedAt(childComplexity), true
+
+	case "OrderItem.lineTotal":
+		if e.ComplexityRoot.OrderItem.LineTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderItem.LineTotal(childComplexity), true
+	case "OrderItem.product":
+		if e.ComplexityRoot.OrderItem.Product == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderItem.Product(childComplexity), true
+	case "OrderItem.productId":
+		if e.ComplexityRoot.OrderItem.ProductID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderItem.ProductID(childComplexity), true
+	case "OrderItem.quantity":
+		if e.ComplexityRoot.OrderItem.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderItem.Quantity(childComplexity), true
+	case "OrderItem.unitPrice":
+		if e.ComplexityRoot.OrderItem.UnitPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderItem.UnitPrice(childComplexity), true
 
 	case "PaymentAuthorization.amount":
 		if e.ComplexityRoot.PaymentAuthorization.Amount == nil {
@@ -882,6 +1068,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.GetLoyalty(childComplexity, args["customer"].(*string)), true
+	case "Query.getOrder":
+		if e.ComplexityRoot.Query.GetOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Query_getOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.GetOrder(childComplexity, args["id"].(string)), true
 	case "Query.getProduct":
 		if e.ComplexityRoot.Query.GetProduct == nil {
 			break
@@ -916,6 +1113,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ListFlights(childComplexity, args["filter"].(*flight.Filter), args["limit"].(*int), args["nextToken"].(*string)), true
+	case "Query.listOrders":
+		if e.ComplexityRoot.Query.ListOrders == nil {
+			break
+		}
+
+		args, err := ec.field_Query_listOrders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ListOrders(childComplexity, args["status"].(*order.Status), args["limit"].(*int), args["nextToken"].(*string)), true
 	case "Query.listProducts":
 		if e.ComplexityRoot.Query.ListProducts == nil {
 			break
@@ -967,6 +1175,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputModelSizeInput,
 		ec.unmarshalInputModelStringInput,
 		ec.unmarshalInputModelStringKeyConditionInput,
+		ec.unmarshalInputOrderItemInput,
+		ec.unmarshalInputPlaceOrderInput,
 		ec.unmarshalInputUpdateFlightInput,
 		ec.unmarshalInputUpdateProductInput,
 	)
@@ -1553,6 +1763,104 @@ input ModelStringKeyConditionInput {
   beginsWith: String
 }
 `, BuiltIn: false},
+	{Name: "../schema/order.graphqls", Input: `# Paid orders of catalog products (issue 11). Prices come from the catalog, never from
+# the client; money is in minor units (cents) of the order's currency.
+
+enum OrderStatus {
+  "Stock reserved, payment being captured."
+  PLACED
+  PAID
+  SHIPPED
+  "Final."
+  DELIVERED
+  "Final: refunded (or the hold released) and the stock put back."
+  CANCELLED
+}
+
+"""
+An order. Its customer may read it; Admin may read every order. Orders are created only
+by placeOrder and changed only by cancelOrder and updateOrderStatus.
+"""
+type Order @auth(rules: [{allow: owner, ownerField: "customer", operations: [read]}, {allow: groups, groups: ["Admin"]}]) {
+  id: ID!
+  "The owner's user id (Cognito sub)."
+  customer: String!
+  status: OrderStatus!
+  items: [OrderItem!]!
+  currency: String!
+  "Sum of the line totals, minor units."
+  subtotal: Int!
+  "What was captured, minor units (the subtotal: no tax or shipping yet)."
+  total: Int!
+  "The charge id (ch_…) from authorizePayment that paid for the order."
+  paymentToken: String!
+  "The payment as the card processor has it now (captured, refunded, …)."
+  payment: PaymentAuthorization
+  createdAt: AWSDateTime!
+  updatedAt: AWSDateTime!
+  "Why the order was cancelled, when it failed (e.g. the card was declined); null otherwise."
+  failureReason: String
+}
+
+"One line of an order, priced when the order was placed. Seen only inside its Order."
+type OrderItem @aws_cognito_user_pools {
+  productId: ID!
+  "The product as the catalog has it now; null once it was deleted."
+  product: Product
+  quantity: Int!
+  "The unit price when the order was placed, minor units."
+  unitPrice: Int!
+  lineTotal: Int!
+}
+
+type ModelOrderConnection @aws_cognito_user_pools {
+  items: [Order!]!
+  "Opaque, tamper-evident cursor for the next page; null on the last page."
+  nextToken: String
+}
+
+input OrderItemInput {
+  productId: ID!
+  "1..1000 units."
+  quantity: Int!
+}
+
+input PlaceOrderInput {
+  "1..25 lines, each product once, all in one currency."
+  items: [OrderItemInput!]!
+  "A charge (ch_…) from authorizePayment for at least the order's total, in its currency."
+  paymentToken: String!
+}
+
+extend type Query {
+  "An order by id; null when it does not exist or is another customer's (unless Admin)."
+  getOrder(id: ID!): Order @aws_cognito_user_pools
+  """
+  Your orders, newest first. Admin: every order grouped by status, or one status (newest
+  first within it). Paginated: limit 1..1000 (default 100).
+  """
+  listOrders(status: OrderStatus, limit: Int, nextToken: String): ModelOrderConnection @aws_cognito_user_pools
+}
+
+extend type Mutation {
+  """
+  Places and pays an order: prices the items from the catalog, reserves their stock,
+  captures exactly the total from paymentToken and returns the PAID order — or an error
+  (BadRequest naming every invalid line, OutOfStock, PaymentDeclined, …) after any stock
+  was released and any capture refunded. Retrying with the same paymentToken returns the
+  same order and never charges twice.
+  """
+  placeOrder(input: PlaceOrderInput!): Order @aws_cognito_user_pools
+  "Cancels an order (its customer while PLACED or PAID, Admin until final): refund, stock back. Idempotent."
+  cancelOrder(id: ID!): Order @aws_cognito_user_pools
+  """
+  Admin: moves an order from expectedStatus to status (PAID → SHIPPED → DELIVERED, or
+  CANCELLED). Conflict when the order is no longer at expectedStatus; final orders never change.
+  """
+  updateOrderStatus(id: ID!, status: OrderStatus!, expectedStatus: OrderStatus!): Order
+    @aws_cognito_user_pools(cognito_groups: ["Admin"])
+}
+`, BuiltIn: false},
 	{Name: "../schema/payment.graphqls", Input: `# Card payments: the hold a client places before processBooking, as the sample's payment
 # API did (Stripe's authorize-then-capture). Amounts are minor units (cents): a flight's
 # ticketPrice × 100.
@@ -1840,6 +2148,16 @@ func (ec *executionContext) childFields_ModelFlightConnection(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type ModelFlightConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_ModelOrderConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "items":
+		return ec.fieldContext_ModelOrderConnection_items(ctx, field)
+	case "nextToken":
+		return ec.fieldContext_ModelOrderConnection_nextToken(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ModelOrderConnection", field.Name)
+}
+
 func (ec *executionContext) childFields_ModelProductConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "items":
@@ -1848,6 +2166,52 @@ func (ec *executionContext) childFields_ModelProductConnection(ctx context.Conte
 		return ec.fieldContext_ModelProductConnection_nextToken(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ModelProductConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_Order(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Order_id(ctx, field)
+	case "customer":
+		return ec.fieldContext_Order_customer(ctx, field)
+	case "status":
+		return ec.fieldContext_Order_status(ctx, field)
+	case "items":
+		return ec.fieldContext_Order_items(ctx, field)
+	case "currency":
+		return ec.fieldContext_Order_currency(ctx, field)
+	case "subtotal":
+		return ec.fieldContext_Order_subtotal(ctx, field)
+	case "total":
+		return ec.fieldContext_Order_total(ctx, field)
+	case "paymentToken":
+		return ec.fieldContext_Order_paymentToken(ctx, field)
+	case "payment":
+		return ec.fieldContext_Order_payment(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Order_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Order_updatedAt(ctx, field)
+	case "failureReason":
+		return ec.fieldContext_Order_failureReason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Order", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "productId":
+		return ec.fieldContext_OrderItem_productId(ctx, field)
+	case "product":
+		return ec.fieldContext_OrderItem_product(ctx, field)
+	case "quantity":
+		return ec.fieldContext_OrderItem_quantity(ctx, field)
+	case "unitPrice":
+		return ec.fieldContext_OrderItem_unitPrice(ctx, field)
+	case "lineTotal":
+		return ec.fieldContext_OrderItem_lineTotal(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderItem", field.Name)
 }
 
 func (ec *executionContext) childFields_PaymentAuthorization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

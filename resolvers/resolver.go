@@ -14,6 +14,7 @@ import (
 	"github.com/skygraph/skygraph/domain/booking"
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/loyalty"
+	"github.com/skygraph/skygraph/domain/order"
 	"github.com/skygraph/skygraph/domain/payment"
 	"github.com/skygraph/skygraph/domain/product"
 	"github.com/skygraph/skygraph/graph"
@@ -29,6 +30,8 @@ type Deps struct {
 	Loyalty  *loyalty.Service
 	// Products is the catalog (issue 11).
 	Products *product.Service
+	// Orders is the order saga and its reads (issue 11).
+	Orders *order.Service
 }
 
 // Resolver is the root resolver: dependency injection for the generated executor.
@@ -39,6 +42,7 @@ type Resolver struct {
 	bookings *booking.Service
 	loyalty  *loyalty.Service
 	products *product.Service
+	orders   *order.Service
 }
 
 // NewSchema builds the executable schema with its resolvers and directives. The server
@@ -46,7 +50,7 @@ type Resolver struct {
 func NewSchema(d Deps) graphql.ExecutableSchema {
 	c := graph.Config{Resolvers: &Resolver{
 		flights: d.Flights, accounts: d.Accounts, payments: d.Payments, bookings: d.Bookings, loyalty: d.Loyalty,
-		products: d.Products,
+		products: d.Products, orders: d.Orders,
 	}}
 	c.Complexity.Query.ListFlights = func(child int, _ *flight.Filter, limit *int, _ *string) int {
 		return pageCost(child, limit)
@@ -67,6 +71,10 @@ func NewSchema(d Deps) graphql.ExecutableSchema {
 	c.Complexity.Query.ListProducts = func(child int, _ *product.Filter, limit *int, _ *string) int {
 		return pageCost(child, limit)
 	}
+	c.Complexity.Query.ListOrders = func(child int, _ *order.Status, limit *int, _ *string) int {
+		return pageCost(child, limit)
+	}
+	c.Complexity.Order.Payment = func(child int) int { return paymentCost + child }
 	// Booking.payment asks the card processor once per booking (it has no batch read):
 	// weigh it so that a large page of bookings with their payments is refused up front.
 	c.Complexity.Booking.Payment = func(child int) int { return paymentCost + child }

@@ -11,6 +11,7 @@ import (
 	"github.com/skygraph/skygraph/domain/booking"
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/loyalty"
+	"github.com/skygraph/skygraph/domain/order"
 	"github.com/skygraph/skygraph/domain/product"
 )
 
@@ -59,6 +60,12 @@ type ModelBookingConnection struct {
 
 type ModelFlightConnection struct {
 	Items []*flight.Flight `json:"items"`
+	// Opaque, tamper-evident cursor for the next page; null on the last page.
+	NextToken *string `json:"nextToken,omitempty"`
+}
+
+type ModelOrderConnection struct {
+	Items []*order.Order `json:"items"`
 	// Opaque, tamper-evident cursor for the next page; null on the last page.
 	NextToken *string `json:"nextToken,omitempty"`
 }
