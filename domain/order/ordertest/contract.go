@@ -96,6 +96,27 @@ func RunRepositoryContract(t *testing.T, newRepos func(t *testing.T) Repos) {
 		require.Equal(t, apperr.NotFound, apperr.CodeOf(err))
 	})
 
+	t.Run("AProductHeldByAnOpenOrderCannotBeDeleted", func(t *testing.T) {
+		r := newRepos(t)
+		p := producttest.Make("a", "A", 100, 5)
+		require.NoError(t, r.Products.Create(ctx, p))
+		o := Make("o1", "alice", "ch_1", "a")
+		_, err := r.Orders.Reserve(ctx, o)
+		require.NoError(t, err)
+		// p is the product as read before the order: its Held (0) is stale, and only the
+		// store's condition can refuse the delete.
+		require.Equal(t, apperr.Conflict, apperr.CodeOf(r.Products.Delete(ctx, p)))
+		_, err = r.Products.Get(ctx, "a")
+		require.NoError(t, err, "the order keeps its product")
+		paid, err := r.Orders.MarkPaid(ctx, o, t0)
+		require.NoError(t, err)
+		shipped, err := r.Orders.SetStatus(ctx, paid, order.Shipped, t0)
+		require.NoError(t, err)
+		_, err = r.Orders.SetStatus(ctx, shipped, order.Delivered, t0)
+		require.NoError(t, err)
+		require.NoError(t, r.Products.Delete(ctx, p), "delivered orders hold nothing")
+	})
+
 	t.Run("TheGuardWinsOverStock", func(t *testing.T) {
 		r := newRepos(t)
 		require.NoError(t, r.Products.Create(ctx, producttest.Make("a", "A", 100, 1)))

@@ -1,0 +1,66 @@
+package app_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/skygraph/skygraph/adapter/dynamo/dynamotest"
+	"github.com/skygraph/skygraph/domain/order"
+)
+
+// TestOrderListingRequestCount: a customer with 100 orders of 3 lines each reads every
+// order with every line's product in one operation. The orders come from one Query (the
+// lines live in the order item), the 300 lines' products from one BatchGetItem through the
+// per-operation loader: 2 DynamoDB requests after authentication, whatever the number of
+// orders (the issue's budget for the same page with User.customer is 3). A second
+// operation reads the products again: loader caches never outlive an operation.
+func TestOrderListingRequestCount(t *testing.T) {
+	for _, be := range dynamotest.Backends(t) {
+		t.Run(be.Name, func(t *testing.T) {
+			e := newEnvTB(t, be)
+			ctx := context.Background()
+			ps := []string{newProduct(t, e, 100, 1000).ID, newProduct(t, e, 200, 1000).ID, newProduct(t, e, 300, 1000).ID}
+			c := newCustomer(t, e)
+			const orders = 100
+			tokens := loadAuthorize(t, e, subsOf(c.sub, orders), 600, "EUR")
+			err := loadParallel(orders, 8, func(i int) error {
+				_, err := e.app.Orders.Place(ctx, order.Caller{ID: c.sub}, order.PlaceInput{PaymentToken: tokens[i], Items: []*order.LineInput{
+					{ProductID: ps[0], Quantity: 1}, {ProductID: ps[1], Quantity: 1}, {ProductID: ps[2], Quantity: 1},
+				}})
+				return err
+			})
+			require.NoError(t, err)
+
+			const doc = `{ listOrders(limit: 100) { items { id customer items { quantity product { name } } } nextToken } }`
+			for run := range 2 {
+				e.calls.Reset()
+				_, out := e.raw(t, doc, nil, "Authorization", c.token)
+				require.Nil(t, out["errors"], "%v", out)
+				page := gqlData(t, out, "listOrders")
+				items := page["items"].([]any)
+				require.Len(t, items, orders)
+				for _, it := range items {
+					lines := it.(map[string]any)["items"].([]any)
+					require.Len(t, lines, 3)
+					for _, l := range lines {
+						require.Equal(t, "Test product", l.(map[string]any)["product"].(map[string]any)["name"])
+					}
+				}
+				require.Equal(t, 1, e.calls.Count("Query"), "run %d: the orders in one Query", run)
+				require.Equal(t, 1, e.calls.Count("BatchGetItem"), "run %d: the products in one BatchGetItem", run)
+				require.LessOrEqual(t, e.calls.Total(), 3, "run %d: DynamoDB requests", run)
+				t.Logf("%s: run %d: %d DynamoDB requests for %d orders × 3 lines with their products", be.Name, run, e.calls.Total(), orders)
+			}
+		})
+	}
+}
+
+func subsOf(sub string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = sub
+	}
+	return out
+}
