@@ -358,3 +358,45 @@ var orderKeys = struct {
 	},
 	PendingSK: func(id string) string { return id },
 }
+
+// Key prefixes of customer profiles (package user).
+const (
+	userPrefix         = "USER#"
+	userSK             = "USER"
+	usersGSI2PK        = "USERS"
+	userEmailPrefix    = "USER_EMAIL#"
+	userEmailSK        = "USER_EMAIL"
+	userNamePrefix     = "USER_NAME#"
+	userNameSK         = "USER_NAME"
+	entityUser         = "User"
+	entityUserEmail    = "UserEmail"
+	entityUserUsername = "UserUsername"
+)
+
+// userKeys are the key formats of customer profiles:
+//
+//	profile         PK USER#<sub>                 SK USER
+//	                GSI2PK USERS                  GSI2SK <sub>
+//	email guard     PK USER_EMAIL#<lower email>   SK USER_EMAIL   (holds the sub)
+//	username guard  PK USER_NAME#<lower username> SK USER_NAME    (holds the sub)
+//
+// The guards make email and username unique (case-insensitively): they are put, moved and
+// deleted in the profile's transactions, conditional on being free (or held by this sub),
+// so of two concurrent claims exactly one wins. GSI2 (keys only) is listUsers.
+var userKeys = struct {
+	PK      func(sub string) string
+	SK      string
+	GSI2PK  string
+	EmailPK func(email string) string
+	EmailSK string
+	NamePK  func(usernameKey string) string
+	NameSK  string
+}{
+	PK:      func(sub string) string { return userPrefix + sub },
+	SK:      userSK,
+	GSI2PK:  usersGSI2PK,
+	EmailPK: func(email string) string { return userEmailPrefix + email },
+	EmailSK: userEmailSK,
+	NamePK:  func(k string) string { return userNamePrefix + k },
+	NameSK:  userNameSK,
+}
