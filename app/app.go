@@ -19,6 +19,7 @@ import (
 	"github.com/skygraph/skygraph/domain/order"
 	"github.com/skygraph/skygraph/domain/payment"
 	"github.com/skygraph/skygraph/domain/product"
+	"github.com/skygraph/skygraph/domain/user"
 	"github.com/skygraph/skygraph/resolvers"
 )
 
@@ -42,6 +43,8 @@ type App struct {
 	Products *product.Service
 	// Orders is the order service: the placeOrder saga and its recovery sweep (issue 11).
 	Orders *order.Service
+	// Users is customer profiles (issue 11).
+	Users *user.Service
 
 	identity *identity
 	closers  []func() error
@@ -144,7 +147,7 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 	authn := &authenticator{verifier: a.identity.verifier, apiKeys: apiKeys, log: a.log}
 	schema := resolvers.NewSchema(resolvers.Deps{
 		Flights: a.Flights, Accounts: a.Accounts, Payments: a.Payments, Bookings: a.Bookings, Loyalty: a.Loyalty,
-		Products: a.Products, Orders: a.Orders,
+		Products: a.Products, Orders: a.Orders, Users: a.Users,
 	})
 	gql, err := newGraphQLServer(schema, cfg, a.log, a.Flights, a.commerceSources(), authn)
 	if err != nil {

@@ -167,6 +167,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"Mutation.placeOrder":        signedIn,
 		"Mutation.cancelOrder":       signedIn,
 		"Mutation.updateOrderStatus": adminOnly,
+		// Users (issue 11): your own profile (getUser of another is null); Admin lists.
+		"Query.me":            signedIn,
+		"Query.getUser":       signedIn,
+		"Query.listUsers":     adminOnly,
+		"Mutation.updateUser": signedIn,
 	}
 	schema := resolvers.NewSchema(resolvers.Deps{}).Schema()
 	got := map[string][]string{}

@@ -8,6 +8,7 @@ import (
 	"github.com/skygraph/skygraph/app/demo"
 	"github.com/skygraph/skygraph/domain/order"
 	"github.com/skygraph/skygraph/domain/product"
+	"github.com/skygraph/skygraph/domain/user"
 	"github.com/skygraph/skygraph/loaders"
 )
 
@@ -18,6 +19,7 @@ import (
 // booking saga's recovery delay (both are swept by the same job).
 func (a *App) buildCommerce(opts Options, recoverAfter time.Duration) {
 	a.Products = product.NewService(a.Store.Products(), opts.Now, nil)
+	a.Users = user.NewService(a.Store.Users(), opts.Now)
 	a.Orders = order.NewService(a.Store.Orders(), a.Products, a.Payments, order.Config{
 		Now: opts.Now, Hook: opts.OrderHook, RecoverAfter: recoverAfter,
 	})

@@ -13,6 +13,7 @@ import (
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/order"
 	"github.com/skygraph/skygraph/domain/product"
+	"github.com/skygraph/skygraph/domain/user"
 	"github.com/skygraph/skygraph/graph/model"
 	"github.com/skygraph/skygraph/internal/filter"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -36,6 +37,7 @@ type ResolverRoot interface {
 	PaymentAuthorization() PaymentAuthorizationResolver
 	Product() ProductResolver
 	Query() QueryResolver
+	User() UserResolver
 }
 
 type DirectiveRoot struct {
@@ -127,6 +129,11 @@ type ComplexityRoot struct {
 		NextToken func(childComplexity int) int
 	}
 
+	ModelUserConnection struct {
+		Items     func(childComplexity int) int
+		NextToken func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AddUserToGroup      func(childComplexity int, userID string, group string) int
 		AuthorizePayment    func(childComplexity int, amount int, currency string, cardToken string, idempotencyKey *string) int
@@ -147,6 +154,7 @@ type ComplexityRoot struct {
 		UpdateFlight        func(childComplexity int, input flight.UpdateInput, condition *flight.Filter) int
 		UpdateOrderStatus   func(childComplexity int, id string, status order.Status, expectedStatus order.Status) int
 		UpdateProduct       func(childComplexity int, input product.UpdateInput, expectedVersion int) int
+		UpdateUser          func(childComplexity int, input user.UpdateInput) int
 	}
 
 	Order struct {
@@ -206,15 +214,30 @@ type ComplexityRoot struct {
 		GetLoyalty          func(childComplexity int, customer *string) int
 		GetOrder            func(childComplexity int, id string) int
 		GetProduct          func(childComplexity int, id string) int
+		GetUser             func(childComplexity int, id string) int
 		ListBookings        func(childComplexity int, filter *booking.Filter, limit *int, nextToken *string) int
 		ListFlights         func(childComplexity int, filter *flight.Filter, limit *int, nextToken *string) int
 		ListOrders          func(childComplexity int, status *order.Status, limit *int, nextToken *string) int
 		ListProducts        func(childComplexity int, filter *product.Filter, limit *int, nextToken *string) int
+		ListUsers           func(childComplexity int, limit *int, nextToken *string) int
+		Me                  func(childComplexity int) int
 	}
 
 	SignUpResult struct {
 		UserConfirmed func(childComplexity int) int
 		UserID        func(childComplexity int) int
+	}
+
+	User struct {
+		Address   func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		Email     func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Orders    func(childComplexity int, limit *int, nextToken *string) int
+		Phone     func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+		Username  func(childComplexity int) int
 	}
 }
 
@@ -577,6 +600,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ModelProductConnection.NextToken(childComplexity), true
 
+	case "ModelUserConnection.items":
+		if e.ComplexityRoot.ModelUserConnection.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelUserConnection.Items(childComplexity), true
+	case "ModelUserConnection.nextToken":
+		if e.ComplexityRoot.ModelUserConnection.NextToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelUserConnection.NextToken(childComplexity), true
+
 	case "Mutation.addUserToGroup":
 		if e.ComplexityRoot.Mutation.AddUserToGroup == nil {
 			break
@@ -786,6 +822,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateProduct(childComplexity, args["input"].(product.UpdateInput), args["expectedVersion"].(int)), true
+	case "Mutation.updateUser":
+		if e.ComplexityRoot.Mutation.UpdateUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateUser(childComplexity, args["input"].(user.UpdateInput)), true
 
 	case "Order.createdAt":
 		if e.ComplexityRoot.Order.CreatedAt == nil {
@@ -1090,6 +1137,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.GetProduct(childComplexity, args["id"].(string)), true
+	case "Query.getUser":
+		if e.ComplexityRoot.Query.GetUser == nil {
+			break
+		}
+
+		args, err := ec.field_Query_getUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.GetUser(childComplexity, args["id"].(string)), true
 
 	case "Query.listBookings":
 		if e.ComplexityRoot.Query.ListBookings == nil {
@@ -1135,6 +1193,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ListProducts(childComplexity, args["filter"].(*product.Filter), args["limit"].(*int), args["nextToken"].(*string)), true
+	case "Query.listUsers":
+		if e.ComplexityRoot.Query.ListUsers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_listUsers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ListUsers(childComplexity, args["limit"].(*int), args["nextToken"].(*string)), true
+	case "Query.me":
+		if e.ComplexityRoot.Query.Me == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Me(childComplexity), true
 
 	case "SignUpResult.userConfirmed":
 		if e.ComplexityRoot.SignUpResult.UserConfirmed == nil {
@@ -1148,6 +1223,66 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SignUpResult.UserID(childComplexity), true
+
+	case "User.address":
+		if e.ComplexityRoot.User.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Address(childComplexity), true
+	case "User.createdAt":
+		if e.ComplexityRoot.User.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.CreatedAt(childComplexity), true
+	case "User.email":
+		if e.ComplexityRoot.User.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Email(childComplexity), true
+	case "User.id":
+		if e.ComplexityRoot.User.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.ID(childComplexity), true
+	case "User.name":
+		if e.ComplexityRoot.User.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Name(childComplexity), true
+	case "User.orders":
+		if e.ComplexityRoot.User.Orders == nil {
+			break
+		}
+
+		args, err := ec.field_User_orders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.User.Orders(childComplexity, args["limit"].(*int), args["nextToken"].(*string)), true
+	case "User.phone":
+		if e.ComplexityRoot.User.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Phone(childComplexity), true
+	case "User.updatedAt":
+		if e.ComplexityRoot.User.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.UpdatedAt(childComplexity), true
+	case "User.username":
+		if e.ComplexityRoot.User.Username == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Username(childComplexity), true
 
 	}
 	return 0, false
@@ -1179,6 +1314,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputPlaceOrderInput,
 		ec.unmarshalInputUpdateFlightInput,
 		ec.unmarshalInputUpdateProductInput,
+		ec.unmarshalInputUpdateUserInput,
 	)
 	first := true
 
@@ -1991,6 +2127,52 @@ scalar AWSURL
 scalar AWSPhone
 scalar AWSIPAddress
 `, BuiltIn: false},
+	{Name: "../schema/user.graphqls", Input: `# Customer profiles (issue 11): created at signUp, and on first use for users created
+# outside the API. id is the Cognito sub that owner fields store.
+
+"A customer profile: its owner and Admin may read it."
+type User @auth(rules: [{allow: owner, ownerField: "id", operations: [read]}, {allow: groups, groups: ["Admin"]}]) {
+  id: ID!
+  email: String
+  "Optional; unique regardless of case; changeable with updateUser."
+  username: String
+  name: String
+  address: String
+  phone: String
+  createdAt: AWSDateTime!
+  updatedAt: AWSDateTime!
+  "The user's orders, newest first (one Query)."
+  orders(limit: Int, nextToken: String): ModelOrderConnection
+}
+
+type ModelUserConnection @aws_cognito_user_pools {
+  items: [User!]!
+  "Opaque, tamper-evident cursor for the next page; null on the last page."
+  nextToken: String
+}
+
+"Your profile's editable fields: omitted fields stay, an empty string clears one."
+input UpdateUserInput {
+  name: String
+  username: String
+  address: String
+  phone: String
+}
+
+extend type Query {
+  "Your profile (created on first use when you signed up outside the API)."
+  me: User @aws_cognito_user_pools
+  "A profile: your own, or anyone's for Admin; null otherwise."
+  getUser(id: ID!): User @aws_cognito_user_pools
+  "Admin: every profile. Paginated: limit 1..1000 (default 100)."
+  listUsers(limit: Int, nextToken: String): ModelUserConnection @aws_cognito_user_pools(cognito_groups: ["Admin"])
+}
+
+extend type Mutation {
+  "Edits your profile (name, username, address, phone). A taken username is a Conflict."
+  updateUser(input: UpdateUserInput!): User @aws_cognito_user_pools
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -2168,6 +2350,16 @@ func (ec *executionContext) childFields_ModelProductConnection(ctx context.Conte
 	return nil, fmt.Errorf("no field named %q was found under type ModelProductConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_ModelUserConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "items":
+		return ec.fieldContext_ModelUserConnection_items(ctx, field)
+	case "nextToken":
+		return ec.fieldContext_ModelUserConnection_nextToken(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ModelUserConnection", field.Name)
+}
+
 func (ec *executionContext) childFields_Order(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2274,6 +2466,30 @@ func (ec *executionContext) childFields_SignUpResult(ctx context.Context, field 
 		return ec.fieldContext_SignUpResult_userConfirmed(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SignUpResult", field.Name)
+}
+
+func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_User_id(ctx, field)
+	case "email":
+		return ec.fieldContext_User_email(ctx, field)
+	case "username":
+		return ec.fieldContext_User_username(ctx, field)
+	case "name":
+		return ec.fieldContext_User_name(ctx, field)
+	case "address":
+		return ec.fieldContext_User_address(ctx, field)
+	case "phone":
+		return ec.fieldContext_User_phone(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_User_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_User_updatedAt(ctx, field)
+	case "orders":
+		return ec.fieldContext_User_orders(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

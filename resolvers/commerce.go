@@ -6,6 +6,7 @@ import (
 	"github.com/skygraph/skygraph/auth"
 	"github.com/skygraph/skygraph/domain/account"
 	"github.com/skygraph/skygraph/domain/order"
+	"github.com/skygraph/skygraph/domain/user"
 	"github.com/skygraph/skygraph/graph/model"
 )
 
@@ -13,6 +14,12 @@ import (
 func orderCaller(ctx context.Context) order.Caller {
 	p := auth.FromContext(ctx)
 	return order.Caller{ID: p.Sub, Admin: p.InGroup(account.GroupAdmin)}
+}
+
+// userCaller is the signed-in user as the user service sees it.
+func userCaller(ctx context.Context) user.Caller {
+	p := auth.FromContext(ctx)
+	return user.Caller{ID: p.Sub, Email: p.Email, Admin: p.InGroup(account.GroupAdmin)}
 }
 
 // orderConnection renders a page of orders as ModelOrderConnection.

@@ -17,6 +17,7 @@ import (
 	"github.com/skygraph/skygraph/domain/order"
 	"github.com/skygraph/skygraph/domain/payment"
 	"github.com/skygraph/skygraph/domain/product"
+	"github.com/skygraph/skygraph/domain/user"
 	"github.com/skygraph/skygraph/graph"
 	"github.com/skygraph/skygraph/internal/filter"
 )
@@ -32,6 +33,8 @@ type Deps struct {
 	Products *product.Service
 	// Orders is the order saga and its reads (issue 11).
 	Orders *order.Service
+	// Users is customer profiles (issue 11).
+	Users *user.Service
 }
 
 // Resolver is the root resolver: dependency injection for the generated executor.
@@ -43,6 +46,7 @@ type Resolver struct {
 	loyalty  *loyalty.Service
 	products *product.Service
 	orders   *order.Service
+	users    *user.Service
 }
 
 // NewSchema builds the executable schema with its resolvers and directives. The server
@@ -50,7 +54,7 @@ type Resolver struct {
 func NewSchema(d Deps) graphql.ExecutableSchema {
 	c := graph.Config{Resolvers: &Resolver{
 		flights: d.Flights, accounts: d.Accounts, payments: d.Payments, bookings: d.Bookings, loyalty: d.Loyalty,
-		products: d.Products, orders: d.Orders,
+		products: d.Products, orders: d.Orders, users: d.Users,
 	}}
 	c.Complexity.Query.ListFlights = func(child int, _ *flight.Filter, limit *int, _ *string) int {
 		return pageCost(child, limit)
@@ -74,6 +78,8 @@ func NewSchema(d Deps) graphql.ExecutableSchema {
 	c.Complexity.Query.ListOrders = func(child int, _ *order.Status, limit *int, _ *string) int {
 		return pageCost(child, limit)
 	}
+	c.Complexity.Query.ListUsers = func(child int, limit *int, _ *string) int { return pageCost(child, limit) }
+	c.Complexity.User.Orders = func(child int, limit *int, _ *string) int { return pageCost(child, limit) }
 	c.Complexity.Order.Payment = func(child int) int { return paymentCost + child }
 	// Booking.payment asks the card processor once per booking (it has no batch read):
 	// weigh it so that a large page of bookings with their payments is refused up front.

@@ -110,23 +110,29 @@ func (r *UserRepository) guardDelete(pk, sk, sub string) types.TransactWriteItem
 	}}
 }
 
-// Create puts the profile, its email guard and its username guard in one transaction.
-// Items: [0] profile, [1] email guard, [2] username guard (when set).
+// Create puts the profile, its email guard and its username guard (each when set) in one
+// transaction, the profile first.
 func (r *UserRepository) Create(ctx context.Context, u *user.User) error {
 	put, err := r.userPut(u, 0)
 	if err != nil {
 		return err
 	}
-	email, err := r.guardPut(userKeys.EmailPK(u.Email), userKeys.EmailSK, entityUserEmail, u.ID)
-	if err != nil {
-		return err
+	items := []types.TransactWriteItem{put}
+	emailGuard, nameGuard := -1, -1
+	if u.Email != "" {
+		email, err := r.guardPut(userKeys.EmailPK(u.Email), userKeys.EmailSK, entityUserEmail, u.ID)
+		if err != nil {
+			return err
+		}
+		emailGuard = len(items)
+		items = append(items, email)
 	}
-	items := []types.TransactWriteItem{put, email}
 	if u.Username != "" {
 		name, err := r.guardPut(userKeys.NamePK(user.UsernameKey(u.Username)), userKeys.NameSK, entityUserUsername, u.ID)
 		if err != nil {
 			return err
 		}
+		nameGuard = len(items)
 		items = append(items, name)
 	}
 	failed, err := r.s.transactRetrying(ctx, "TransactWriteItems user create", items, bookingRetry)
@@ -137,10 +143,12 @@ func (r *UserRepository) Create(ctx context.Context, u *user.User) error {
 		return nil
 	case slices.Contains(failed, 0):
 		return user.ErrExists
-	case slices.Contains(failed, 1):
+	case emailGuard >= 0 && slices.Contains(failed, emailGuard):
 		return apperr.New(apperr.Conflict, "email %s is already used by another user", u.Email)
+	case nameGuard >= 0 && slices.Contains(failed, nameGuard):
+		return apperr.New(apperr.Conflict, "username %s is taken", u.Username)
 	}
-	return apperr.New(apperr.Conflict, "username %s is taken", u.Username)
+	return apperr.Errorf("user %s: create failed (items %v)", u.ID, failed)
 }
 
 // Get reads one profile (strongly consistent).
@@ -220,7 +228,10 @@ func (r *UserRepository) Delete(ctx context.Context, prev *user.User) error {
 		ConditionExpression:       aws.String("#v = :v"),
 		ExpressionAttributeNames:  map[string]string{"#v": attrVersion},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":v": intValue(prev.Version)},
-	}}, r.guardDelete(userKeys.EmailPK(prev.Email), userKeys.EmailSK, prev.ID)}
+	}}}
+	if prev.Email != "" {
+		items = append(items, r.guardDelete(userKeys.EmailPK(prev.Email), userKeys.EmailSK, prev.ID))
+	}
 	if prev.Username != "" {
 		items = append(items, r.guardDelete(userKeys.NamePK(user.UsernameKey(prev.Username)), userKeys.NameSK, prev.ID))
 	}

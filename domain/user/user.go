@@ -21,7 +21,8 @@ import (
 // of the API already stores.
 type User struct {
 	ID string
-	// Email is the sign-in email, lower-cased; it never changes through this package.
+	// Email is the sign-in email, lower-cased; it never changes through this package. It
+	// is "" only for a profile created lazily from an access token, which carries no email.
 	Email string
 	// Username is optional ("" = none); stored as typed, unique without regard to case.
 	Username  string
@@ -68,7 +69,7 @@ func (u *User) Normalize() error {
 		bad = append(bad, "id: not a user id")
 	}
 	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
-	if u.Email == "" || len(u.Email) > MaxEmailLength || !strings.Contains(u.Email, "@") {
+	if u.Email != "" && (len(u.Email) > MaxEmailLength || !strings.Contains(u.Email, "@")) {
 		bad = append(bad, "email: must be an email address")
 	}
 	u.Username = strings.TrimSpace(u.Username)
@@ -100,8 +101,8 @@ type Page struct {
 // Repository stores profiles and their guards. Implementations must honour these
 // contracts, which the suite in package usertest checks against every implementation:
 //
-//   - Create stores u with its email guard and, when u.Username is set, its username
-//     guard, in one atomic write. When the profile exists it writes nothing and returns
+//   - Create stores u with its email guard (when u.Email is set) and its username guard
+//     (when u.Username is set), in one atomic write. When the profile exists it writes nothing and returns
 //     Conflict with ErrExists in the chain; when the email or the username (regardless of
 //     case) is taken, Conflict naming which. Of concurrent Creates claiming one email or
 //     username exactly one succeeds.

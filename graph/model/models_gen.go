@@ -13,6 +13,7 @@ import (
 	"github.com/skygraph/skygraph/domain/loyalty"
 	"github.com/skygraph/skygraph/domain/order"
 	"github.com/skygraph/skygraph/domain/product"
+	"github.com/skygraph/skygraph/domain/user"
 )
 
 type AuthRule struct {
@@ -72,6 +73,12 @@ type ModelOrderConnection struct {
 
 type ModelProductConnection struct {
 	Items []*product.Product `json:"items"`
+	// Opaque, tamper-evident cursor for the next page; null on the last page.
+	NextToken *string `json:"nextToken,omitempty"`
+}
+
+type ModelUserConnection struct {
+	Items []*user.User `json:"items"`
 	// Opaque, tamper-evident cursor for the next page; null on the last page.
 	NextToken *string `json:"nextToken,omitempty"`
 }
