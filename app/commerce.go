@@ -27,7 +27,7 @@ func (a *App) buildCommerce(opts Options, recoverAfter time.Duration) {
 
 // commerceSources are the batch reads behind the commerce loaders.
 func (a *App) commerceSources() loaders.CommerceSources {
-	return loaders.CommerceSources{Products: a.Products}
+	return loaders.CommerceSources{Products: a.Products, Users: a.Users}
 }
 
 // seedCommerce seeds the demo product catalog (embedded mode).

@@ -21,13 +21,13 @@ import (
 // backend, as the processBooking ones are. No duration is asserted: CI machines are slow.
 
 const loadOrderDoc = `mutation($in: PlaceOrderInput!) {
-  placeOrder(input: $in) { id status customer total paymentToken payment { status capturedAmount } }
+  placeOrder(input: $in) { id status customerId total paymentToken payment { status capturedAmount } }
 }`
 
 type loadOrder struct {
-	ID, Status, Customer, PaymentToken string
-	Total                              int64
-	Payment                            *struct {
+	ID, Status, CustomerID, PaymentToken string
+	Total                                int64
+	Payment                              *struct {
 		Status         string
 		CapturedAmount int64
 	}
@@ -112,7 +112,7 @@ func TestConcurrentOrdersNeverOversell(t *testing.T) {
 			require.Equal(t, customers-stock, outOfStock)
 			for i, o := range paid {
 				require.Equal(t, "PAID", o.Status, "customer %d", i)
-				require.Equal(t, cs[i].sub, o.Customer)
+				require.Equal(t, cs[i].sub, o.CustomerID)
 				require.Equal(t, charges[i], o.PaymentToken)
 				require.EqualValues(t, price, o.Total)
 				require.Equal(t, "CAPTURED", o.Payment.Status)

@@ -24,17 +24,17 @@ import (
 
 const placeOrderDoc = `mutation($in: PlaceOrderInput!) {
   placeOrder(input: $in) {
-    id customer status currency subtotal total paymentToken failureReason
+    id customerId status currency subtotal total paymentToken failureReason
     items { productId quantity unitPrice lineTotal product { sku name } }
     payment { status capturedAmount refundedAmount }
   }
 }`
 
 type orderOut struct {
-	ID, Customer, Status, Currency, PaymentToken string
-	Subtotal, Total                              int
-	FailureReason                                *string
-	Items                                        []struct {
+	ID, CustomerID, Status, Currency, PaymentToken string
+	Subtotal, Total                                int
+	FailureReason                                  *string
+	Items                                          []struct {
 		ProductID                      string
 		Quantity, UnitPrice, LineTotal int
 		Product                        *struct{ SKU, Name string }
@@ -158,7 +158,7 @@ func TestPlaceOrderFlow(t *testing.T) {
 			o, out := place(t, e, alice, tok, line{mug.ID, 2}, line{tee.ID, 1})
 			require.Nil(t, out["errors"], "%v", out)
 			require.Equal(t, "PAID", o.Status)
-			require.Equal(t, alice.sub, o.Customer)
+			require.Equal(t, alice.sub, o.CustomerID)
 			require.Equal(t, 2*1250+1999, o.Total)
 			require.Equal(t, o.Total, o.Subtotal)
 			require.Equal(t, 2500, o.Items[0].LineTotal)
@@ -181,8 +181,16 @@ func TestPlaceOrderFlow(t *testing.T) {
 			requireCode(t, out, "NotFound")
 			_, out = e.raw(t, `{ listOrders { items { id } } }`, nil, "Authorization", bob.token)
 			require.Equal(t, []any{}, gqlData(t, out, "listOrders")["items"])
-			_, out = e.raw(t, `{ listOrders { items { id customer } } }`, nil, "Authorization", alice.token)
-			require.Equal(t, []any{map[string]any{"id": o.ID, "customer": alice.sub}}, gqlData(t, out, "listOrders")["items"])
+			_, out = e.raw(t, `{ listOrders { items { id customerId customer { id } } } }`, nil, "Authorization", alice.token)
+			require.Equal(t, []any{map[string]any{"id": o.ID, "customerId": alice.sub, "customer": nil}},
+				gqlData(t, out, "listOrders")["items"], "alice signed up outside the API and has no profile yet")
+			_, out = e.raw(t, `{ me { id } listOrders { items { customer { id } } } }`, nil, "Authorization", alice.token)
+			require.Nil(t, out["errors"], "%v", out)
+			_, out = e.raw(t, `{ listOrders { items { customer { id } } } }`, nil, "Authorization", alice.token)
+			require.Equal(t, []any{map[string]any{"customer": map[string]any{"id": alice.sub}}},
+				gqlData(t, out, "listOrders")["items"], "Order.customer: the profile, created on first use")
+			_, out = e.raw(t, `query($id: ID!) { getOrder(id: $id) { customer { id } } }`, map[string]any{"id": o.ID}, "Authorization", admin)
+			require.Equal(t, map[string]any{"id": alice.sub}, gqlData(t, out, "getOrder")["customer"], "Admin sees the customer")
 			_, out = e.raw(t, `{ listOrders(status: PAID) { items { id } } }`, nil, "Authorization", alice.token)
 			requireCode(t, out, "BadRequest")
 			_, out = e.raw(t, `{ listOrders(status: PAID) { items { id } } }`, nil, "Authorization", admin)

@@ -846,7 +846,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Currency(childComplexity), true
-	case "Order.customer":
+	case "Order.customer", "Order.customerId":
 		if e.ComplexityRoot.Order.Customer == nil {
 			break
 		}
@@ -1919,8 +1919,10 @@ by placeOrder and changed only by cancelOrder and updateOrderStatus.
 """
 type Order @auth(rules: [{allow: owner, ownerField: "customer", operations: [read]}, {allow: groups, groups: ["Admin"]}]) {
   id: ID!
+  "The owner's profile (through the per-operation UserByID loader); null when the owner has none."
+  customer: User
   "The owner's user id (Cognito sub)."
-  customer: String!
+  customerId: ID!
   status: OrderStatus!
   items: [OrderItem!]!
   currency: String!
@@ -2366,6 +2368,8 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_id(ctx, field)
 	case "customer":
 		return ec.fieldContext_Order_customer(ctx, field)
+	case "customerId":
+		return ec.fieldContext_Order_customerId(ctx, field)
 	case "status":
 		return ec.fieldContext_Order_status(ctx, field)
 	case "items":

@@ -15,6 +15,7 @@ import (
 
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/product"
+	"github.com/skygraph/skygraph/domain/user"
 	"github.com/skygraph/skygraph/internal/apperr"
 )
 
@@ -35,6 +36,8 @@ type Loaders struct {
 	flightByID *dataloader.Loader[string, *flight.Flight]
 	// The commerce loaders (commerce.go), set by WithCommerce.
 	productByID *dataloader.Loader[string, *product.Product]
+	userByID    *dataloader.Loader[string, *user.User]
+	products    ProductSource
 }
 
 // New returns fresh loaders over the given sources.

@@ -11,6 +11,7 @@ import (
 	"github.com/skygraph/skygraph/domain/order"
 	"github.com/skygraph/skygraph/domain/payment"
 	"github.com/skygraph/skygraph/domain/product"
+	"github.com/skygraph/skygraph/domain/user"
 	"github.com/skygraph/skygraph/graph"
 	"github.com/skygraph/skygraph/graph/model"
 	"github.com/skygraph/skygraph/internal/apperr"
@@ -27,6 +28,16 @@ func (r *mutationResolver) CancelOrder(ctx context.Context, id string) (*order.O
 
 func (r *mutationResolver) UpdateOrderStatus(ctx context.Context, id string, status order.Status, expectedStatus order.Status) (*order.Order, error) {
 	return r.orders.UpdateStatus(ctx, orderCaller(ctx), id, status, expectedStatus)
+}
+
+func (r *orderResolver) Customer(ctx context.Context, obj *order.Order) (*user.User, error) {
+	// Through the loader: a page of orders costs one BatchGetItem for its customers (none
+	// when the operation already read the profile, e.g. me { orders { … customer } }).
+	u, err := loaders.User(ctx, obj.Customer)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, nil
+	}
+	return u, err
 }
 
 func (r *orderResolver) Payment(ctx context.Context, obj *order.Order) (*payment.Charge, error) {
@@ -66,7 +77,7 @@ func (r *queryResolver) ListOrders(ctx context.Context, status *order.Status, li
 	if err != nil {
 		return nil, err
 	}
-	return orderConnection(p), nil
+	return orderConnection(ctx, p), nil
 }
 
 func (r *Resolver) Order() graph.OrderResolver { return &orderResolver{r} }

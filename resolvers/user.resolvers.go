@@ -12,14 +12,25 @@ import (
 	"github.com/skygraph/skygraph/graph"
 	"github.com/skygraph/skygraph/graph/model"
 	"github.com/skygraph/skygraph/internal/apperr"
+	"github.com/skygraph/skygraph/loaders"
 )
 
 func (r *mutationResolver) UpdateUser(ctx context.Context, input user.UpdateInput) (*user.User, error) {
-	return r.users.Update(ctx, userCaller(ctx), input)
+	u, err := r.users.Update(ctx, userCaller(ctx), input)
+	if err != nil {
+		return nil, err
+	}
+	loaders.PrimeUser(ctx, u)
+	return u, nil
 }
 
 func (r *queryResolver) Me(ctx context.Context) (*user.User, error) {
-	return r.users.Me(ctx, userCaller(ctx))
+	u, err := r.users.Me(ctx, userCaller(ctx))
+	if err != nil {
+		return nil, err
+	}
+	loaders.PrimeUser(ctx, u)
+	return u, nil
 }
 
 func (r *queryResolver) GetUser(ctx context.Context, id string) (*user.User, error) {
@@ -58,7 +69,7 @@ func (r *userResolver) Orders(ctx context.Context, obj *user.User, limit *int, n
 	if err != nil {
 		return nil, err
 	}
-	return orderConnection(p), nil
+	return orderConnection(ctx, p), nil
 }
 
 func (r *Resolver) User() graph.UserResolver { return &userResolver{r} }
