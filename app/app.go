@@ -16,7 +16,10 @@ import (
 	"github.com/skygraph/skygraph/domain/booking"
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/loyalty"
+	"github.com/skygraph/skygraph/domain/order"
 	"github.com/skygraph/skygraph/domain/payment"
+	"github.com/skygraph/skygraph/domain/product"
+	"github.com/skygraph/skygraph/domain/user"
 	"github.com/skygraph/skygraph/domain/waitlist"
 	"github.com/skygraph/skygraph/resolvers"
 )
@@ -39,6 +42,12 @@ type App struct {
 	Loyalty *loyalty.Service
 	// Waitlists is the restaurant waitlist service and its notification producer/consumer.
 	Waitlists *waitlist.Service
+	// Products is the product catalog (issue 11).
+	Products *product.Service
+	// Orders is the order service: the placeOrder saga and its recovery sweep (issue 11).
+	Orders *order.Service
+	// Users is customer profiles (issue 11).
+	Users *user.Service
 
 	identity *identity
 	waitlist waitlistParts
@@ -60,6 +69,8 @@ type Options struct {
 	// BookingTimeout overrides the saga's own deadline (booking.Config.Timeout): load tests
 	// give theirs room for a CPU 4x slower than a developer's under -race.
 	BookingTimeout time.Duration
+	// OrderHook injects faults into the order saga (tests only; see order.Hook).
+	OrderHook order.Hook
 	// LocalBcryptCost lowers the local identity provider's password hashing cost (tests:
 	// bcrypt's minimum, so each test's seeded accounts cost milliseconds, not seconds).
 	LocalBcryptCost int
@@ -122,6 +133,7 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 	if err := a.openWaitlists(ctx, cfg, opts); err != nil {
 		return err
 	}
+	a.buildCommerce(opts, recoverAfter)
 
 	if cfg.Embedded() {
 		if err := dynamo.CreateTable(ctx, api, table); err != nil {
@@ -140,6 +152,9 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 			if err := a.seedWaitlist(ctx); err != nil {
 				return err
 			}
+			if err := a.seedCommerce(ctx); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -151,9 +166,10 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 	schema := resolvers.NewSchema(resolvers.Deps{
 		Flights: a.Flights, Accounts: a.Accounts, Payments: a.Payments, Bookings: a.Bookings, Loyalty: a.Loyalty,
 		Waitlists: a.Waitlists,
+		Products:  a.Products, Orders: a.Orders, Users: a.Users,
 	})
 	ws := &wsLimits{max: int64(cfg.MaxWebSockets), initTimeout: cfg.WebSocketInitTimeout, maxOps: int64(cfg.MaxSubscriptions), timeout: cfg.RequestTimeout, log: a.log}
-	gql, err := newGraphQLServer(schema, cfg, a.log, a.Flights, authn, ws)
+	gql, err := newGraphQLServer(schema, cfg, a.log, a.Flights, a.commerceSources(), authn, ws)
 	if err != nil {
 		return err
 	}
@@ -191,6 +207,9 @@ func (a *App) Close() error {
 	var errs []error
 	if a.Bookings != nil {
 		errs = append(errs, a.Bookings.Wait(context.Background()))
+	}
+	if a.Orders != nil {
+		errs = append(errs, a.Orders.Wait(context.Background()))
 	}
 	for i := len(a.closers) - 1; i >= 0; i-- {
 		errs = append(errs, a.closers[i]())

@@ -172,6 +172,24 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"Mutation.seatWaitee":     waitlistOwners,
 		"Mutation.joinWaitlist":   signedIn,
 		"Mutation.leaveWaitlist":  signedIn,
+		// Products (issue 11): the catalog is public to read, Admin-only to change.
+		"Query.getProduct":       all,
+		"Query.listProducts":     all,
+		"Mutation.createProduct": adminOnly,
+		"Mutation.updateProduct": adminOnly,
+		"Mutation.deleteProduct": adminOnly,
+		// Orders (issue 11): any signed-in user may order and read their own (Admin: all);
+		// the service and the Order type's owner rule both check it.
+		"Query.getOrder":             signedIn,
+		"Query.listOrders":           signedIn,
+		"Mutation.placeOrder":        signedIn,
+		"Mutation.cancelOrder":       signedIn,
+		"Mutation.updateOrderStatus": adminOnly,
+		// Users (issue 11): your own profile (getUser of another is null); Admin lists.
+		"Query.me":            signedIn,
+		"Query.getUser":       signedIn,
+		"Query.listUsers":     adminOnly,
+		"Mutation.updateUser": signedIn,
 	}
 	schema := resolvers.NewSchema(resolvers.Deps{}).Schema()
 	got := map[string][]string{}

@@ -11,6 +11,9 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/skygraph/skygraph/domain/booking"
 	"github.com/skygraph/skygraph/domain/flight"
+	"github.com/skygraph/skygraph/domain/order"
+	"github.com/skygraph/skygraph/domain/product"
+	"github.com/skygraph/skygraph/domain/user"
 	"github.com/skygraph/skygraph/domain/waitlist"
 	"github.com/skygraph/skygraph/graph/model"
 	"github.com/skygraph/skygraph/internal/filter"
@@ -30,8 +33,12 @@ type ResolverRoot interface {
 	Loyalty() LoyaltyResolver
 	LoyaltyEntry() LoyaltyEntryResolver
 	Mutation() MutationResolver
+	Order() OrderResolver
+	OrderItem() OrderItemResolver
 	PaymentAuthorization() PaymentAuthorizationResolver
+	Product() ProductResolver
 	Query() QueryResolver
+	User() UserResolver
 	Waitlist() WaitlistResolver
 	WaitlistEntry() WaitlistEntryResolver
 }
@@ -115,6 +122,21 @@ type ComplexityRoot struct {
 		NextToken func(childComplexity int) int
 	}
 
+	ModelOrderConnection struct {
+		Items     func(childComplexity int) int
+		NextToken func(childComplexity int) int
+	}
+
+	ModelProductConnection struct {
+		Items     func(childComplexity int) int
+		NextToken func(childComplexity int) int
+	}
+
+	ModelUserConnection struct {
+		Items     func(childComplexity int) int
+		NextToken func(childComplexity int) int
+	}
+
 	ModelWaitlistConnection struct {
 		Items     func(childComplexity int) int
 		NextToken func(childComplexity int) int
@@ -130,15 +152,19 @@ type ComplexityRoot struct {
 		AddWaitee           func(childComplexity int, waitlistID string, input waitlist.WaiteeInput) int
 		AuthorizePayment    func(childComplexity int, amount int, currency string, cardToken string, idempotencyKey *string) int
 		CancelBooking       func(childComplexity int, id string) int
+		CancelOrder         func(childComplexity int, id string) int
 		CheckIn             func(childComplexity int, bookingID string) int
 		ConfirmSignUp       func(childComplexity int, email string, code *string) int
 		CreateFlight        func(childComplexity int, input flight.CreateInput, condition *flight.Filter) int
+		CreateProduct       func(childComplexity int, input product.CreateInput) int
 		CreateWaitlist      func(childComplexity int, input waitlist.WaitlistInput) int
 		DeleteFlight        func(childComplexity int, input model.DeleteFlightInput, condition *flight.Filter) int
+		DeleteProduct       func(childComplexity int, id string) int
 		DeleteWaitlist      func(childComplexity int, id string) int
 		JoinWaitlist        func(childComplexity int, waitlistID string, input waitlist.WaiteeInput) int
 		LeaveWaitlist       func(childComplexity int, id string) int
 		NotifyWaitee        func(childComplexity int, id string) int
+		PlaceOrder          func(childComplexity int, input order.PlaceInput) int
 		ProcessBooking      func(childComplexity int, input model.CreateBookingInput) int
 		RefreshSession      func(childComplexity int, refreshToken string) int
 		RemoveUserFromGroup func(childComplexity int, userID string, group string) int
@@ -147,8 +173,34 @@ type ComplexityRoot struct {
 		SignIn              func(childComplexity int, email string, password string) int
 		SignUp              func(childComplexity int, email string, password string, name string) int
 		UpdateFlight        func(childComplexity int, input flight.UpdateInput, condition *flight.Filter) int
+		UpdateOrderStatus   func(childComplexity int, id string, status order.Status, expectedStatus order.Status) int
+		UpdateProduct       func(childComplexity int, input product.UpdateInput, expectedVersion int) int
+		UpdateUser          func(childComplexity int, input user.UpdateInput) int
 		UpdateWaitee        func(childComplexity int, id string, input waitlist.WaiteeUpdate, expectedVersion *int) int
 		UpdateWaitlist      func(childComplexity int, id string, input waitlist.WaitlistInput, expectedVersion *int) int
+	}
+
+	Order struct {
+		CreatedAt     func(childComplexity int) int
+		Currency      func(childComplexity int) int
+		Customer      func(childComplexity int) int
+		FailureReason func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Lines         func(childComplexity int) int
+		Payment       func(childComplexity int) int
+		PaymentToken  func(childComplexity int) int
+		Status        func(childComplexity int) int
+		Subtotal      func(childComplexity int) int
+		Total         func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+	}
+
+	OrderItem struct {
+		LineTotal func(childComplexity int) int
+		Product   func(childComplexity int) int
+		ProductID func(childComplexity int) int
+		Quantity  func(childComplexity int) int
+		UnitPrice func(childComplexity int) int
 	}
 
 	PaymentAuthorization struct {
@@ -164,22 +216,54 @@ type ComplexityRoot struct {
 		UpdatedAt      func(childComplexity int) int
 	}
 
+	Product struct {
+		CreatedAt   func(childComplexity int) int
+		Currency    func(childComplexity int) int
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Price       func(childComplexity int) int
+		SKU         func(childComplexity int) int
+		Stock       func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+		Version     func(childComplexity int) int
+	}
+
 	Query struct {
 		GetBooking          func(childComplexity int, id string) int
 		GetBookingByStatus  func(childComplexity int, customer *string, status *filter.KeyStringInput, sortDirection *filter.SortDirection, filter *booking.Filter, limit *int, nextToken *string) int
 		GetFlight           func(childComplexity int, id string) int
 		GetFlightBySchedule func(childComplexity int, departureAirportCode *string, arrivalAirportCodeDepartureDate *flight.ScheduleCondition, sortDirection *filter.SortDirection, filter *flight.Filter, limit *int, nextToken *string) int
 		GetLoyalty          func(childComplexity int, customer *string) int
+		GetOrder            func(childComplexity int, id string) int
+		GetProduct          func(childComplexity int, id string) int
+		GetUser             func(childComplexity int, id string) int
 		GetWaitlist         func(childComplexity int, id string) int
 		ListBookings        func(childComplexity int, filter *booking.Filter, limit *int, nextToken *string) int
 		ListFlights         func(childComplexity int, filter *flight.Filter, limit *int, nextToken *string) int
+		ListOrders          func(childComplexity int, status *order.Status, limit *int, nextToken *string) int
+		ListProducts        func(childComplexity int, filter *product.Filter, limit *int, nextToken *string) int
+		ListUsers           func(childComplexity int, limit *int, nextToken *string) int
 		ListWaitlists       func(childComplexity int, namePrefix *string, limit *int, nextToken *string) int
+		Me                  func(childComplexity int) int
 		MyWaitlistEntries   func(childComplexity int, limit *int, nextToken *string) int
 	}
 
 	SignUpResult struct {
 		UserConfirmed func(childComplexity int) int
 		UserID        func(childComplexity int) int
+	}
+
+	User struct {
+		Address   func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		Email     func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Orders    func(childComplexity int, limit *int, nextToken *string) int
+		Phone     func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+		Username  func(childComplexity int) int
 	}
 
 	Waitlist struct {
@@ -550,6 +634,45 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ModelFlightConnection.NextToken(childComplexity), true
 
+	case "ModelOrderConnection.items":
+		if e.ComplexityRoot.ModelOrderConnection.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelOrderConnection.Items(childComplexity), true
+	case "ModelOrderConnection.nextToken":
+		if e.ComplexityRoot.ModelOrderConnection.NextToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelOrderConnection.NextToken(childComplexity), true
+
+	case "ModelProductConnection.items":
+		if e.ComplexityRoot.ModelProductConnection.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelProductConnection.Items(childComplexity), true
+	case "ModelProductConnection.nextToken":
+		if e.ComplexityRoot.ModelProductConnection.NextToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelProductConnection.NextToken(childComplexity), true
+
+	case "ModelUserConnection.items":
+		if e.ComplexityRoot.ModelUserConnection.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelUserConnection.Items(childComplexity), true
+	case "ModelUserConnection.nextToken":
+		if e.ComplexityRoot.ModelUserConnection.NextToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelUserConnection.NextToken(childComplexity), true
+
 	case "ModelWaitlistConnection.items":
 		if e.ComplexityRoot.ModelWaitlistConnection.Items == nil {
 			break
@@ -620,6 +743,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelBooking(childComplexity, args["id"].(string)), true
+	case "Mutation.cancelOrder":
+		if e.ComplexityRoot.Mutation.CancelOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelOrder(childComplexity, args["id"].(string)), true
 	case "Mutation.checkIn":
 		if e.ComplexityRoot.Mutation.CheckIn == nil {
 			break
@@ -653,6 +787,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateFlight(childComplexity, args["input"].(flight.CreateInput), args["condition"].(*flight.Filter)), true
+	case "Mutation.createProduct":
+		if e.ComplexityRoot.Mutation.CreateProduct == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createProduct_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateProduct(childComplexity, args["input"].(product.CreateInput)), true
 	case "Mutation.createWaitlist":
 		if e.ComplexityRoot.Mutation.CreateWaitlist == nil {
 			break
@@ -675,6 +820,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteFlight(childComplexity, args["input"].(model.DeleteFlightInput), args["condition"].(*flight.Filter)), true
+	case "Mutation.deleteProduct":
+		if e.ComplexityRoot.Mutation.DeleteProduct == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteProduct_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteProduct(childComplexity, args["id"].(string)), true
 	case "Mutation.deleteWaitlist":
 		if e.ComplexityRoot.Mutation.DeleteWaitlist == nil {
 			break
@@ -719,6 +875,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.NotifyWaitee(childComplexity, args["id"].(string)), true
+	case "Mutation.placeOrder":
+		if e.ComplexityRoot.Mutation.PlaceOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_placeOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PlaceOrder(childComplexity, args["input"].(order.PlaceInput)), true
 	case "Mutation.processBooking":
 		if e.ComplexityRoot.Mutation.ProcessBooking == nil {
 			break
@@ -807,6 +974,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateFlight(childComplexity, args["input"].(flight.UpdateInput), args["condition"].(*flight.Filter)), true
+	case "Mutation.updateOrderStatus":
+		if e.ComplexityRoot.Mutation.UpdateOrderStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateOrderStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateOrderStatus(childComplexity, args["id"].(string), args["status"].(order.Status), args["expectedStatus"].(order.Status)), true
+	case "Mutation.updateProduct":
+		if e.ComplexityRoot.Mutation.UpdateProduct == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateProduct_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateProduct(childComplexity, args["input"].(product.UpdateInput), args["expectedVersion"].(int)), true
+	case "Mutation.updateUser":
+		if e.ComplexityRoot.Mutation.UpdateUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateUser(childComplexity, args["input"].(user.UpdateInput)), true
 	case "Mutation.updateWaitee":
 		if e.ComplexityRoot.Mutation.UpdateWaitee == nil {
 			break
@@ -829,6 +1029,110 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateWaitlist(childComplexity, args["id"].(string), args["input"].(waitlist.WaitlistInput), args["expectedVersion"].(*int)), true
+
+	case "Order.createdAt":
+		if e.ComplexityRoot.Order.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.CreatedAt(childComplexity), true
+	case "Order.currency":
+		if e.ComplexityRoot.Order.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Currency(childComplexity), true
+	case "Order.customer", "Order.customerId":
+		if e.ComplexityRoot.Order.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Customer(childComplexity), true
+	case "Order.failureReason":
+		if e.ComplexityRoot.Order.FailureReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.FailureReason(childComplexity), true
+	case "Order.id":
+		if e.ComplexityRoot.Order.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.ID(childComplexity), true
+	case "Order.items":
+		if e.ComplexityRoot.Order.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Lines(childComplexity), true
+	case "Order.payment":
+		if e.ComplexityRoot.Order.Payment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Payment(childComplexity), true
+	case "Order.paymentToken":
+		if e.ComplexityRoot.Order.PaymentToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.PaymentToken(childComplexity), true
+	case "Order.status":
+		if e.ComplexityRoot.Order.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Status(childComplexity), true
+	case "Order.subtotal":
+		if e.ComplexityRoot.Order.Subtotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Subtotal(childComplexity), true
+	case "Order.total":
+		if e.ComplexityRoot.Order.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Total(childComplexity), true
+	case "Order.updatedAt":
+		if e.ComplexityRoot.Order.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.UpdatedAt(childComplexity), true
+
+	case "OrderItem.lineTotal":
+		if e.ComplexityRoot.OrderItem.LineTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderItem.LineTotal(childComplexity), true
+	case "OrderItem.product":
+		if e.ComplexityRoot.OrderItem.Product == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderItem.Product(childComplexity), true
+	case "OrderItem.productId":
+		if e.ComplexityRoot.OrderItem.ProductID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderItem.ProductID(childComplexity), true
+	case "OrderItem.quantity":
+		if e.ComplexityRoot.OrderItem.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderItem.Quantity(childComplexity), true
+	case "OrderItem.unitPrice":
+		if e.ComplexityRoot.OrderItem.UnitPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderItem.UnitPrice(childComplexity), true
 
 	case "PaymentAuthorization.amount":
 		if e.ComplexityRoot.PaymentAuthorization.Amount == nil {
@@ -891,6 +1195,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PaymentAuthorization.UpdatedAt(childComplexity), true
 
+	case "Product.createdAt":
+		if e.ComplexityRoot.Product.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.CreatedAt(childComplexity), true
+	case "Product.currency":
+		if e.ComplexityRoot.Product.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Currency(childComplexity), true
+	case "Product.description":
+		if e.ComplexityRoot.Product.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Description(childComplexity), true
+	case "Product.id":
+		if e.ComplexityRoot.Product.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.ID(childComplexity), true
+	case "Product.name":
+		if e.ComplexityRoot.Product.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Name(childComplexity), true
+	case "Product.price":
+		if e.ComplexityRoot.Product.Price == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Price(childComplexity), true
+	case "Product.sku":
+		if e.ComplexityRoot.Product.SKU == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.SKU(childComplexity), true
+	case "Product.stock":
+		if e.ComplexityRoot.Product.Stock == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Stock(childComplexity), true
+	case "Product.updatedAt":
+		if e.ComplexityRoot.Product.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.UpdatedAt(childComplexity), true
+	case "Product.version":
+		if e.ComplexityRoot.Product.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Version(childComplexity), true
+
 	case "Query.getBooking":
 		if e.ComplexityRoot.Query.GetBooking == nil {
 			break
@@ -946,6 +1311,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.GetLoyalty(childComplexity, args["customer"].(*string)), true
+	case "Query.getOrder":
+		if e.ComplexityRoot.Query.GetOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Query_getOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.GetOrder(childComplexity, args["id"].(string)), true
+	case "Query.getProduct":
+		if e.ComplexityRoot.Query.GetProduct == nil {
+			break
+		}
+
+		args, err := ec.field_Query_getProduct_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.GetProduct(childComplexity, args["id"].(string)), true
+	case "Query.getUser":
+		if e.ComplexityRoot.Query.GetUser == nil {
+			break
+		}
+
+		args, err := ec.field_Query_getUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.GetUser(childComplexity, args["id"].(string)), true
 	case "Query.getWaitlist":
 		if e.ComplexityRoot.Query.GetWaitlist == nil {
 			break
@@ -980,6 +1378,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ListFlights(childComplexity, args["filter"].(*flight.Filter), args["limit"].(*int), args["nextToken"].(*string)), true
+	case "Query.listOrders":
+		if e.ComplexityRoot.Query.ListOrders == nil {
+			break
+		}
+
+		args, err := ec.field_Query_listOrders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ListOrders(childComplexity, args["status"].(*order.Status), args["limit"].(*int), args["nextToken"].(*string)), true
+	case "Query.listProducts":
+		if e.ComplexityRoot.Query.ListProducts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_listProducts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ListProducts(childComplexity, args["filter"].(*product.Filter), args["limit"].(*int), args["nextToken"].(*string)), true
+	case "Query.listUsers":
+		if e.ComplexityRoot.Query.ListUsers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_listUsers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ListUsers(childComplexity, args["limit"].(*int), args["nextToken"].(*string)), true
 	case "Query.listWaitlists":
 		if e.ComplexityRoot.Query.ListWaitlists == nil {
 			break
@@ -991,6 +1422,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ListWaitlists(childComplexity, args["namePrefix"].(*string), args["limit"].(*int), args["nextToken"].(*string)), true
+	case "Query.me":
+		if e.ComplexityRoot.Query.Me == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Me(childComplexity), true
 	case "Query.myWaitlistEntries":
 		if e.ComplexityRoot.Query.MyWaitlistEntries == nil {
 			break
@@ -1015,6 +1452,66 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SignUpResult.UserID(childComplexity), true
+
+	case "User.address":
+		if e.ComplexityRoot.User.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Address(childComplexity), true
+	case "User.createdAt":
+		if e.ComplexityRoot.User.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.CreatedAt(childComplexity), true
+	case "User.email":
+		if e.ComplexityRoot.User.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Email(childComplexity), true
+	case "User.id":
+		if e.ComplexityRoot.User.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.ID(childComplexity), true
+	case "User.name":
+		if e.ComplexityRoot.User.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Name(childComplexity), true
+	case "User.orders":
+		if e.ComplexityRoot.User.Orders == nil {
+			break
+		}
+
+		args, err := ec.field_User_orders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.User.Orders(childComplexity, args["limit"].(*int), args["nextToken"].(*string)), true
+	case "User.phone":
+		if e.ComplexityRoot.User.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Phone(childComplexity), true
+	case "User.updatedAt":
+		if e.ComplexityRoot.User.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.UpdatedAt(childComplexity), true
+	case "User.username":
+		if e.ComplexityRoot.User.Username == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Username(childComplexity), true
 
 	case "Waitlist.createdAt":
 		if e.ComplexityRoot.Waitlist.CreatedAt == nil {
@@ -1202,6 +1699,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputAuthRule,
 		ec.unmarshalInputCreateBookingInput,
 		ec.unmarshalInputCreateFlightInput,
+		ec.unmarshalInputCreateProductInput,
 		ec.unmarshalInputCreateWaitlistInput,
 		ec.unmarshalInputDeleteFlightInput,
 		ec.unmarshalInputModelBookingFilterInput,
@@ -1213,10 +1711,15 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputModelFlightFilterInput,
 		ec.unmarshalInputModelIDInput,
 		ec.unmarshalInputModelIntInput,
+		ec.unmarshalInputModelProductFilterInput,
 		ec.unmarshalInputModelSizeInput,
 		ec.unmarshalInputModelStringInput,
 		ec.unmarshalInputModelStringKeyConditionInput,
+		ec.unmarshalInputOrderItemInput,
+		ec.unmarshalInputPlaceOrderInput,
 		ec.unmarshalInputUpdateFlightInput,
+		ec.unmarshalInputUpdateProductInput,
+		ec.unmarshalInputUpdateUserInput,
 		ec.unmarshalInputUpdateWaiteeInput,
 		ec.unmarshalInputUpdateWaitlistInput,
 		ec.unmarshalInputWaiteeInput,
@@ -1804,6 +2307,106 @@ input ModelStringKeyConditionInput {
   beginsWith: String
 }
 `, BuiltIn: false},
+	{Name: "../schema/order.graphqls", Input: `# Paid orders of catalog products (issue 11). Prices come from the catalog, never from
+# the client; money is in minor units (cents) of the order's currency.
+
+enum OrderStatus {
+  "Stock reserved, payment being captured."
+  PLACED
+  PAID
+  SHIPPED
+  "Final."
+  DELIVERED
+  "Final: refunded (or the hold released) and the stock put back."
+  CANCELLED
+}
+
+"""
+An order. Its customer may read it; Admin may read every order. Orders are created only
+by placeOrder and changed only by cancelOrder and updateOrderStatus.
+"""
+type Order @auth(rules: [{allow: owner, ownerField: "customer", operations: [read]}, {allow: groups, groups: ["Admin"]}]) {
+  id: ID!
+  "The owner's profile (through the per-operation UserByID loader); null when the owner has none."
+  customer: User
+  "The owner's user id (Cognito sub)."
+  customerId: ID!
+  status: OrderStatus!
+  items: [OrderItem!]!
+  currency: String!
+  "Sum of the line totals, minor units."
+  subtotal: Int!
+  "What was captured, minor units (the subtotal: no tax or shipping yet)."
+  total: Int!
+  "The charge id (ch_…) from authorizePayment that paid for the order."
+  paymentToken: String!
+  "The payment as the card processor has it now (captured, refunded, …)."
+  payment: PaymentAuthorization
+  createdAt: AWSDateTime!
+  updatedAt: AWSDateTime!
+  "Why the order was cancelled, when it failed (e.g. the card was declined); null otherwise."
+  failureReason: String
+}
+
+"One line of an order, priced when the order was placed. Seen only inside its Order."
+type OrderItem @aws_cognito_user_pools {
+  productId: ID!
+  "The product as the catalog has it now; null once it was deleted."
+  product: Product
+  quantity: Int!
+  "The unit price when the order was placed, minor units."
+  unitPrice: Int!
+  lineTotal: Int!
+}
+
+type ModelOrderConnection @aws_cognito_user_pools {
+  items: [Order!]!
+  "Opaque, tamper-evident cursor for the next page; null on the last page."
+  nextToken: String
+}
+
+input OrderItemInput {
+  productId: ID!
+  "1..1000 units."
+  quantity: Int!
+}
+
+input PlaceOrderInput {
+  "1..25 lines, each product once, all in one currency."
+  items: [OrderItemInput!]!
+  "A charge (ch_…) from authorizePayment for at least the order's total, in its currency."
+  paymentToken: String!
+}
+
+extend type Query {
+  "An order by id; null when it does not exist or is another customer's (unless Admin)."
+  getOrder(id: ID!): Order @aws_cognito_user_pools
+  """
+  Your orders, newest first. Admin: every order grouped by status, or one status (newest
+  first within it). Paginated: limit 1..1000 (default 100).
+  """
+  listOrders(status: OrderStatus, limit: Int, nextToken: String): ModelOrderConnection @aws_cognito_user_pools
+}
+
+extend type Mutation {
+  """
+  Places and pays an order: prices the items from the catalog, reserves their stock,
+  captures exactly the total from paymentToken and returns the PAID order — or an error
+  (BadRequest naming every invalid line, OutOfStock, PaymentDeclined, …) after any stock
+  was released and any capture refunded. Retrying with the same paymentToken returns the
+  same order and never charges twice.
+  """
+  placeOrder(input: PlaceOrderInput!): Order @aws_cognito_user_pools
+  "Cancels an order (its customer while PLACED or PAID, Admin until final): refund, stock back. Idempotent."
+  cancelOrder(id: ID!): Order @aws_cognito_user_pools
+  """
+  Admin: moves an order from expectedStatus to status (PAID → SHIPPED → DELIVERED, or
+  CANCELLED). Conflict when the order is no longer at expectedStatus; final orders never change.
+  """
+  updateOrderStatus(id: ID!, status: OrderStatus!, expectedStatus: OrderStatus!): Order
+    @aws_cognito_user_pools(cognito_groups: ["Admin"])
+}
+`, BuiltIn: false},
 	{Name: "../schema/payment.graphqls", Input: `# Card payments: the hold a client places before processBooking, as the sample's payment
 # API did (Stripe's authorize-then-capture). Amounts are minor units (cents): a flight's
 # ticketPrice × 100.
@@ -1839,6 +2442,89 @@ extend type Mutation {
     @aws_cognito_user_pools
 }
 `, BuiltIn: false},
+	{Name: "../schema/product.graphqls", Input: `# The product catalog that prices orders. Money is in minor units (cents) of the
+# product's currency, as the payment API takes it.
+
+"""
+A sellable article. Anyone may read the catalog; only Admin may change it. price is in
+minor units of currency (1999 = 19.99 EUR).
+"""
+type Product @auth(rules: [{allow: public, operations: [read]}, {allow: groups, groups: ["Admin"]}]) {
+  id: ID!
+  "The merchant's stock-keeping unit: unique, upper-case."
+  sku: String!
+  name: String!
+  description: String!
+  "Unit price in minor units of currency."
+  price: Int!
+  currency: String!
+  "Units left to sell; orders take them atomically and never below zero."
+  stock: Int!
+  "Counts catalog edits; updateProduct's expectedVersion must match it."
+  version: Int!
+  createdAt: AWSDateTime!
+  updatedAt: AWSDateTime!
+}
+
+type ModelProductConnection @auth(rules: [{allow: public, operations: [read]}, {allow: groups, groups: ["Admin"]}]) {
+  items: [Product!]!
+  "Opaque, tamper-evident cursor for the next page; null on the last page."
+  nextToken: String
+}
+
+input ModelProductFilterInput {
+  id: ModelIDInput
+  sku: ModelStringInput
+  name: ModelStringInput
+  description: ModelStringInput
+  price: ModelIntInput
+  currency: ModelStringInput
+  stock: ModelIntInput
+  and: [ModelProductFilterInput]
+  or: [ModelProductFilterInput]
+  not: ModelProductFilterInput
+}
+
+input CreateProductInput {
+  sku: String!
+  name: String!
+  description: String
+  "Unit price in minor units (1..10 000 000)."
+  price: Int!
+  "ISO 4217 code, e.g. EUR."
+  currency: String!
+  stock: Int!
+}
+
+input UpdateProductInput {
+  id: ID!
+  sku: String
+  name: String
+  description: String
+  price: Int
+  currency: String
+  "The units left as you saw them: units ordered meanwhile stay sold (restocking adds the difference)."
+  stock: Int
+}
+
+extend type Query {
+  "A product by id; null when there is none. Public."
+  getProduct(id: ID!): Product @auth(rules: [{allow: public}])
+  "The catalog, oldest first. Public. Paginated: limit 1..1000 (default 100)."
+  listProducts(filter: ModelProductFilterInput, limit: Int, nextToken: String): ModelProductConnection
+    @auth(rules: [{allow: public}])
+}
+
+extend type Mutation {
+  "Admin: adds a product; its sku must be unused (Conflict otherwise)."
+  createProduct(input: CreateProductInput!): Product @aws_cognito_user_pools(cognito_groups: ["Admin"])
+  "Admin: edits a product if it is still at expectedVersion (Conflict otherwise)."
+  updateProduct(input: UpdateProductInput!, expectedVersion: Int!): Product
+    @aws_cognito_user_pools(cognito_groups: ["Admin"])
+  "Admin: deletes a product; refused (Conflict) while an open order holds its units."
+  deleteProduct(id: ID!): Product @aws_cognito_user_pools(cognito_groups: ["Admin"])
+}
+`, BuiltIn: false},
 	{Name: "../schema/scalars.graphqls", Input: `# The AWS AppSync scalars. AppSync defines these nine and allows no others, so an AppSync
 # frontend may send any of them; each is parsed with AppSync's rules (package scalars).
 scalar AWSDate
@@ -1850,6 +2536,52 @@ scalar AWSJSON
 scalar AWSURL
 scalar AWSPhone
 scalar AWSIPAddress
+`, BuiltIn: false},
+	{Name: "../schema/user.graphqls", Input: `# Customer profiles (issue 11): created at signUp, and on first use for users created
+# outside the API. id is the Cognito sub that owner fields store.
+
+"A customer profile: its owner and Admin may read it."
+type User @auth(rules: [{allow: owner, ownerField: "id", operations: [read]}, {allow: groups, groups: ["Admin"]}]) {
+  id: ID!
+  email: String
+  "Optional; unique regardless of case; changeable with updateUser."
+  username: String
+  name: String
+  address: String
+  phone: String
+  createdAt: AWSDateTime!
+  updatedAt: AWSDateTime!
+  "The user's orders, newest first (one Query)."
+  orders(limit: Int, nextToken: String): ModelOrderConnection
+}
+
+type ModelUserConnection @aws_cognito_user_pools {
+  items: [User!]!
+  "Opaque, tamper-evident cursor for the next page; null on the last page."
+  nextToken: String
+}
+
+"Your profile's editable fields: omitted fields stay, an empty string clears one."
+input UpdateUserInput {
+  name: String
+  username: String
+  address: String
+  phone: String
+}
+
+extend type Query {
+  "Your profile (created on first use when you signed up outside the API)."
+  me: User @aws_cognito_user_pools
+  "A profile: your own, or anyone's for Admin; null otherwise."
+  getUser(id: ID!): User @aws_cognito_user_pools
+  "Admin: every profile. Paginated: limit 1..1000 (default 100)."
+  listUsers(limit: Int, nextToken: String): ModelUserConnection @aws_cognito_user_pools(cognito_groups: ["Admin"])
+}
+
+extend type Mutation {
+  "Edits your profile (name, username, address, phone). A taken username is a Conflict."
+  updateUser(input: UpdateUserInput!): User @aws_cognito_user_pools
+}
 `, BuiltIn: false},
 	{Name: "../schema/waitlist.graphqls", Input: `# Restaurant waitlists (research/commerce_waitlist.md C and E): a RestaurantOwner manages
 # lists; walk-ins are added by the owner, customers join themselves; a producer job and a
@@ -2160,6 +2892,36 @@ func (ec *executionContext) childFields_ModelFlightConnection(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type ModelFlightConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_ModelOrderConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "items":
+		return ec.fieldContext_ModelOrderConnection_items(ctx, field)
+	case "nextToken":
+		return ec.fieldContext_ModelOrderConnection_nextToken(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ModelOrderConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ModelProductConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "items":
+		return ec.fieldContext_ModelProductConnection_items(ctx, field)
+	case "nextToken":
+		return ec.fieldContext_ModelProductConnection_nextToken(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ModelProductConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ModelUserConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "items":
+		return ec.fieldContext_ModelUserConnection_items(ctx, field)
+	case "nextToken":
+		return ec.fieldContext_ModelUserConnection_nextToken(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ModelUserConnection", field.Name)
+}
+
 func (ec *executionContext) childFields_ModelWaitlistConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "items":
@@ -2178,6 +2940,54 @@ func (ec *executionContext) childFields_ModelWaitlistEntryConnection(ctx context
 		return ec.fieldContext_ModelWaitlistEntryConnection_nextToken(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ModelWaitlistEntryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_Order(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Order_id(ctx, field)
+	case "customer":
+		return ec.fieldContext_Order_customer(ctx, field)
+	case "customerId":
+		return ec.fieldContext_Order_customerId(ctx, field)
+	case "status":
+		return ec.fieldContext_Order_status(ctx, field)
+	case "items":
+		return ec.fieldContext_Order_items(ctx, field)
+	case "currency":
+		return ec.fieldContext_Order_currency(ctx, field)
+	case "subtotal":
+		return ec.fieldContext_Order_subtotal(ctx, field)
+	case "total":
+		return ec.fieldContext_Order_total(ctx, field)
+	case "paymentToken":
+		return ec.fieldContext_Order_paymentToken(ctx, field)
+	case "payment":
+		return ec.fieldContext_Order_payment(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Order_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Order_updatedAt(ctx, field)
+	case "failureReason":
+		return ec.fieldContext_Order_failureReason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Order", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "productId":
+		return ec.fieldContext_OrderItem_productId(ctx, field)
+	case "product":
+		return ec.fieldContext_OrderItem_product(ctx, field)
+	case "quantity":
+		return ec.fieldContext_OrderItem_quantity(ctx, field)
+	case "unitPrice":
+		return ec.fieldContext_OrderItem_unitPrice(ctx, field)
+	case "lineTotal":
+		return ec.fieldContext_OrderItem_lineTotal(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderItem", field.Name)
 }
 
 func (ec *executionContext) childFields_PaymentAuthorization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2206,6 +3016,32 @@ func (ec *executionContext) childFields_PaymentAuthorization(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type PaymentAuthorization", field.Name)
 }
 
+func (ec *executionContext) childFields_Product(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Product_id(ctx, field)
+	case "sku":
+		return ec.fieldContext_Product_sku(ctx, field)
+	case "name":
+		return ec.fieldContext_Product_name(ctx, field)
+	case "description":
+		return ec.fieldContext_Product_description(ctx, field)
+	case "price":
+		return ec.fieldContext_Product_price(ctx, field)
+	case "currency":
+		return ec.fieldContext_Product_currency(ctx, field)
+	case "stock":
+		return ec.fieldContext_Product_stock(ctx, field)
+	case "version":
+		return ec.fieldContext_Product_version(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Product_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Product_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
+}
+
 func (ec *executionContext) childFields_SignUpResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "userId":
@@ -2214,6 +3050,30 @@ func (ec *executionContext) childFields_SignUpResult(ctx context.Context, field 
 		return ec.fieldContext_SignUpResult_userConfirmed(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SignUpResult", field.Name)
+}
+
+func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_User_id(ctx, field)
+	case "email":
+		return ec.fieldContext_User_email(ctx, field)
+	case "username":
+		return ec.fieldContext_User_username(ctx, field)
+	case "name":
+		return ec.fieldContext_User_name(ctx, field)
+	case "address":
+		return ec.fieldContext_User_address(ctx, field)
+	case "phone":
+		return ec.fieldContext_User_phone(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_User_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_User_updatedAt(ctx, field)
+	case "orders":
+		return ec.fieldContext_User_orders(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }
 
 func (ec *executionContext) childFields_Waitlist(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -43,6 +43,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/skygraph/skygraph/domain/flight"
+	"github.com/skygraph/skygraph/domain/product"
+	"github.com/skygraph/skygraph/domain/user"
 	"github.com/skygraph/skygraph/internal/apperr"
 )
 
@@ -59,6 +61,9 @@ const batchCapacity = 500
 type Loaders struct {
 	flights   *loader[*flight.Flight]
 	waitlists waitlistLoaders
+	// The commerce loaders (commerce.go), set by WithCommerce.
+	products *loader[*product.Product]
+	users    *loader[*user.User]
 }
 
 // New returns fresh loaders over the given sources.
@@ -70,7 +75,15 @@ func New(flights FlightSource) *Loaders {
 
 // Wait returns once every batch this operation started has finished, so none outlives
 // the request (and, in tests, none touches a store that is being torn down).
-func (l *Loaders) Wait() { l.flights.batches.Wait() }
+func (l *Loaders) Wait() {
+	l.flights.batches.Wait()
+	if l.products != nil {
+		l.products.batches.Wait()
+	}
+	if l.users != nil {
+		l.users.batches.Wait()
+	}
+}
 
 // loader is a cache of one kind of object by id, filled by batches.
 type loader[V any] struct {
@@ -337,8 +350,11 @@ func (p *Plan) prefetch(ctx context.Context, oc *graphql.OperationContext, l *Lo
 		if !ok {
 			continue
 		}
-		args := f.ArgumentMap(oc.Variables)
 		pf := r.Loader(l)
+		if pf == nil {
+			continue // a loader this operation was not given: its resolver reports that
+		}
+		args := f.ArgumentMap(oc.Variables)
 		for _, o := range objs {
 			if id, ok := r.Key(o, args); ok {
 				if _, seen := keys[pf]; !seen {

@@ -18,6 +18,12 @@ func (r *mutationResolver) SignUp(ctx context.Context, email string, password st
 	if err != nil {
 		return nil, err
 	}
+	if r.users != nil {
+		// The profile (issue 11). The account exists at the identity provider whatever
+		// happens here, so a failure must not fail the sign-up: the profile is created on
+		// the user's first signed-in use instead (user.Service.Me), and Register is idempotent.
+		_, _ = r.users.Register(ctx, sub, account.NormalizeEmail(email), account.NormalizeName(name))
+	}
 	return &model.SignUpResult{UserID: sub, UserConfirmed: false}, nil
 }
 

@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"github.com/skygraph/skygraph/domain/booking"
+	"github.com/skygraph/skygraph/domain/order"
 	"github.com/skygraph/skygraph/loaders"
 )
 
@@ -15,4 +16,13 @@ var Prefetch = []loaders.Rule{
 	// Booking.outboundFlight: a page of bookings, one BatchGetItem for their flights.
 	{Type: "Booking", Field: "outboundFlight", Loader: loaders.Flights,
 		Key: loaders.ObjectKey(func(b *booking.Booking) string { return b.FlightID })},
+	// getProduct: aliased any number of times, one BatchGetItem.
+	{Type: "Query", Field: "getProduct", Key: loaders.ArgKey("id"), Loader: loaders.Products},
+	// OrderItem.product: one order's lines, one batch (a page of orders claims all of its
+	// products first: orderConnection).
+	{Type: "OrderItem", Field: "product", Loader: loaders.Products,
+		Key: loaders.ObjectKey(func(l order.Line) string { return l.ProductID })}, // lines are values
+	// Order.customer: a page of orders, one BatchGetItem for their customers.
+	{Type: "Order", Field: "customer", Loader: loaders.Users,
+		Key: loaders.ObjectKey(func(o *order.Order) string { return o.Customer })},
 }

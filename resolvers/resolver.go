@@ -14,7 +14,10 @@ import (
 	"github.com/skygraph/skygraph/domain/booking"
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/loyalty"
+	"github.com/skygraph/skygraph/domain/order"
 	"github.com/skygraph/skygraph/domain/payment"
+	"github.com/skygraph/skygraph/domain/product"
+	"github.com/skygraph/skygraph/domain/user"
 	"github.com/skygraph/skygraph/domain/waitlist"
 	"github.com/skygraph/skygraph/graph"
 	"github.com/skygraph/skygraph/internal/filter"
@@ -29,6 +32,12 @@ type Deps struct {
 	Loyalty  *loyalty.Service
 	// Waitlists is the restaurant waitlist service.
 	Waitlists *waitlist.Service
+	// Products is the catalog (issue 11).
+	Products *product.Service
+	// Orders is the order saga and its reads (issue 11).
+	Orders *order.Service
+	// Users is customer profiles (issue 11).
+	Users *user.Service
 }
 
 // Resolver is the root resolver: dependency injection for the generated executor.
@@ -40,6 +49,9 @@ type Resolver struct {
 	loyalty  *loyalty.Service
 
 	waitlists *waitlist.Service
+	products  *product.Service
+	orders    *order.Service
+	users     *user.Service
 }
 
 // NewSchema builds the executable schema with its resolvers and directives. The server
@@ -48,6 +60,7 @@ func NewSchema(d Deps) graphql.ExecutableSchema {
 	c := graph.Config{Resolvers: &Resolver{
 		flights: d.Flights, accounts: d.Accounts, payments: d.Payments, bookings: d.Bookings, loyalty: d.Loyalty,
 		waitlists: d.Waitlists,
+		products:  d.Products, orders: d.Orders, users: d.Users,
 	}}
 	c.Complexity.Query.ListFlights = func(child int, f *flight.Filter, limit *int, _ *string) int {
 		return pageCost(child, limit, f != nil)
@@ -65,6 +78,16 @@ func NewSchema(d Deps) graphql.ExecutableSchema {
 	) int {
 		return pageCost(child, limit, f != nil)
 	}
+	c.Complexity.Query.ListProducts = func(child int, f *product.Filter, limit *int, _ *string) int {
+		return pageCost(child, limit, f != nil)
+	}
+	// A status is a key condition (GSI2 begins_with), not a filter.
+	c.Complexity.Query.ListOrders = func(child int, _ *order.Status, limit *int, _ *string) int {
+		return pageCost(child, limit, false)
+	}
+	c.Complexity.Query.ListUsers = func(child int, limit *int, _ *string) int { return pageCost(child, limit, false) }
+	c.Complexity.User.Orders = func(child int, limit *int, _ *string) int { return pageCost(child, limit, false) }
+	c.Complexity.Order.Payment = func(child int) int { return paymentCost + child }
 	// Booking.payment asks the card processor once per booking (it has no batch read):
 	// weigh it so that a large page of bookings with their payments is refused up front.
 	c.Complexity.Booking.Payment = func(child int) int { return paymentCost + child }

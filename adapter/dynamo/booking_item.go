@@ -55,15 +55,6 @@ type bookingGuardItem struct {
 	Customer  string `dynamodbav:"customer"`
 }
 
-// bookingPendingItem marks a booking whose saga has not finished.
-type bookingPendingItem struct {
-	PK        string `dynamodbav:"PK"`
-	SK        string `dynamodbav:"SK"`
-	Type      string `dynamodbav:"_type"`
-	BookingID string `dynamodbav:"bookingId"`
-	Since     string `dynamodbav:"since"`
-}
-
 // Attribute names used in booking expressions; they must match the tags above.
 const (
 	attrBookingStatus         = "status"
@@ -80,10 +71,6 @@ func bookingKey(id string) item { return primaryKey(bookingKeys.PK(id), bookingK
 
 func bookingGuardKey(customer, paymentToken string) item {
 	return primaryKey(bookingKeys.GuardPK(customer, paymentToken), bookingKeys.GuardSK)
-}
-
-func bookingPendingKey(id string) item {
-	return primaryKey(bookingKeys.PendingPK(bookingKeys.Shard(id)), bookingKeys.PendingSK(id))
 }
 
 func newBookingItem(b *booking.Booking) bookingItem {
@@ -163,21 +150,14 @@ func (r *BookingRepository) bookingUpdate(prev *booking.Booking, set, cond strin
 	}}
 }
 
-// pendingPut stores the pending marker of booking id.
+// pendingPut stores the pending marker of booking id (saga_pending.go).
 func (r *BookingRepository) pendingPut(id string, since time.Time) (types.TransactWriteItem, error) {
-	av, err := attributevalue.MarshalMap(bookingPendingItem{
-		PK: bookingKeys.PendingPK(bookingKeys.Shard(id)), SK: bookingKeys.PendingSK(id), Type: entityBookingPending,
-		BookingID: id, Since: formatTime(since),
-	})
-	if err != nil {
-		return types.TransactWriteItem{}, storeError("encode booking pending marker", err)
-	}
-	return types.TransactWriteItem{Put: &types.Put{TableName: aws.String(r.s.table), Item: av}}, nil
+	return bookingMarkers.put(r.s.table, id, formatTime(since))
 }
 
 // pendingDelete deletes the pending marker of booking id (there may be none).
 func (r *BookingRepository) pendingDelete(id string) types.TransactWriteItem {
-	return types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(r.s.table), Key: bookingPendingKey(id)}}
+	return bookingMarkers.delete(r.s.table, id)
 }
 
 // bookingConflict is the Conflict of a conditional booking write that found the booking

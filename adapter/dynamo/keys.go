@@ -365,3 +365,147 @@ func waitlistOpenPrefix(open bool) string {
 	}
 	return waitlistClosed
 }
+
+// Key prefixes of the product catalog (package product).
+const (
+	productPrefix    = "PRODUCT#"
+	productSK        = "PRODUCT"
+	productsGSI2PK   = "PRODUCTS"
+	productSKUPrefix = "PRODUCT_SKU#"
+	productSKUSK     = "PRODUCT_SKU"
+	entityProduct    = "Product"
+	entityProductSKU = "ProductSKU"
+)
+
+// productKeys are the key formats of the catalog's items:
+//
+//	product    PK PRODUCT#<id>            SK PRODUCT
+//	           GSI2PK PRODUCTS            GSI2SK <id>
+//	sku guard  PK PRODUCT_SKU#<sku>       SK PRODUCT_SKU   (holds the product id)
+//
+// GSI2 (keys only) is listProducts in id order (UUIDv7: creation order); stock changes
+// on every order and never touches it. The guard makes the (upper-cased) SKU unique: it is
+// put, moved or deleted in the same transaction as the product.
+var productKeys = struct {
+	PK     func(id string) string
+	SK     string
+	GSI2PK string
+	GSI2SK func(id string) string
+	SKUPK  func(sku string) string
+	SKUSK  string
+}{
+	PK:     func(id string) string { return productPrefix + id },
+	SK:     productSK,
+	GSI2PK: productsGSI2PK,
+	GSI2SK: func(id string) string { return id },
+	SKUPK:  func(sku string) string { return productSKUPrefix + sku },
+	SKUSK:  productSKUSK,
+}
+
+// Key prefixes of the order saga's items (package order).
+const (
+	orderPrefix        = "ORDER#"
+	orderSK            = "ORDER"
+	orderCustomerPK    = "ORDER_CUSTOMER#"
+	ordersGSI2PK       = "ORDERS"
+	orderGuardPrefix   = "ORDER_GUARD#"
+	orderGuardSK       = "ORDER_GUARD"
+	orderPendingPrefix = "ORDER_PENDING#"
+	// orderPendingShards is how many partitions the order saga's markers are spread over.
+	orderPendingShards = 16
+	entityOrder        = "Order"
+	entityOrderGuard   = "OrderGuard"
+	entityOrderPending = "OrderPending"
+)
+
+// orderKeys are the key formats of the order saga's items:
+//
+//	order    PK ORDER#<id>                    SK ORDER
+//	         GSI1PK ORDER_CUSTOMER#<customer> GSI1SK <id>
+//	         GSI2PK ORDERS                    GSI2SK <status>#<id>
+//	guard    PK ORDER_GUARD#<hex SHA-256>     SK ORDER_GUARD      (holds the order id)
+//	pending  PK ORDER_PENDING#<shard 00..15>  SK <order id>       (holds since)
+//
+// GSI1 is the one-to-many "a customer's orders" (keyed by the customer's sub): one Query,
+// newest first (ids are UUIDv7). It is not the bookings' CUSTOMER#<sub> partition, whose
+// open-ended status conditions (ge, gt) would otherwise run into order keys. The order
+// lines live inside the order item, so that Query returns complete orders. GSI2 (keys only) is an Admin's listing: by status
+// with a begins_with on the sort key, or every order grouped by status; the key changes
+// only when the status does (a few times per order), never with stock.
+//
+// The guard makes (customer, paymentToken) unique, placeOrder's idempotency key, as the
+// booking guard does for processBooking; markers work as the booking saga's do.
+var orderKeys = struct {
+	PK        func(id string) string
+	SK        string
+	GSI1PK    func(customer string) string
+	GSI1SK    func(id string) string
+	GSI2PK    string
+	GSI2SK    func(status, id string) string
+	GuardPK   func(customer, paymentToken string) string
+	GuardSK   string
+	PendingPK func(shard int) string
+	Shard     func(id string) int
+	PendingSK func(id string) string
+}{
+	PK:     func(id string) string { return orderPrefix + id },
+	SK:     orderSK,
+	GSI1PK: func(customer string) string { return orderCustomerPK + customer },
+	GSI1SK: func(id string) string { return id },
+	GSI2PK: ordersGSI2PK,
+	GSI2SK: func(status, id string) string { return status + keySep + id },
+	GuardPK: func(customer, paymentToken string) string {
+		sum := sha256.Sum256([]byte(customer + "\x00" + paymentToken))
+		return orderGuardPrefix + hex.EncodeToString(sum[:])
+	},
+	GuardSK:   orderGuardSK,
+	PendingPK: func(shard int) string { return fmt.Sprintf("%s%02d", orderPendingPrefix, shard) },
+	Shard: func(id string) int {
+		h := fnv.New32a()
+		_, _ = h.Write([]byte(id))
+		return int(h.Sum32() % orderPendingShards)
+	},
+	PendingSK: func(id string) string { return id },
+}
+
+// Key prefixes of customer profiles (package user).
+const (
+	userPrefix         = "USER#"
+	userSK             = "USER"
+	usersGSI2PK        = "USERS"
+	userEmailPrefix    = "USER_EMAIL#"
+	userEmailSK        = "USER_EMAIL"
+	userNamePrefix     = "USER_NAME#"
+	userNameSK         = "USER_NAME"
+	entityUser         = "User"
+	entityUserEmail    = "UserEmail"
+	entityUserUsername = "UserUsername"
+)
+
+// userKeys are the key formats of customer profiles:
+//
+//	profile         PK USER#<sub>                 SK USER
+//	                GSI2PK USERS                  GSI2SK <sub>
+//	email guard     PK USER_EMAIL#<lower email>   SK USER_EMAIL   (holds the sub)
+//	username guard  PK USER_NAME#<lower username> SK USER_NAME    (holds the sub)
+//
+// The guards make email and username unique (case-insensitively): they are put, moved and
+// deleted in the profile's transactions, conditional on being free (or held by this sub),
+// so of two concurrent claims exactly one wins. GSI2 (keys only) is listUsers.
+var userKeys = struct {
+	PK      func(sub string) string
+	SK      string
+	GSI2PK  string
+	EmailPK func(email string) string
+	EmailSK string
+	NamePK  func(usernameKey string) string
+	NameSK  string
+}{
+	PK:      func(sub string) string { return userPrefix + sub },
+	SK:      userSK,
+	GSI2PK:  usersGSI2PK,
+	EmailPK: func(email string) string { return userEmailPrefix + email },
+	EmailSK: userEmailSK,
+	NamePK:  func(k string) string { return userNamePrefix + k },
+	NameSK:  userNameSK,
+}

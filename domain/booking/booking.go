@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/skygraph/skygraph/domain/saga"
 	"github.com/skygraph/skygraph/internal/apperr"
 	"github.com/skygraph/skygraph/internal/filter"
 )
@@ -60,13 +61,15 @@ func (s Status) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote
 //
 // CANCELLING is a one-way door: once it is written, confirmation is impossible (Confirm is
 // conditional on the version that was RESERVED), so a refund can never race a confirmation.
-type Stage string
+//
+// The stages are the shared saga machinery's (saga.Stage).
+type Stage = saga.Stage
 
 // The stages.
 const (
-	StageReserved   Stage = "RESERVED"
-	StageCancelling Stage = "CANCELLING"
-	StageDone       Stage = "DONE"
+	StageReserved   = saga.Reserved
+	StageCancelling = saga.Cancelling
+	StageDone       = saga.Done
 )
 
 // Booking is one seat on one flight for one customer.

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"time"
 
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/payment"
+	"github.com/skygraph/skygraph/domain/saga"
 	"github.com/skygraph/skygraph/internal/apperr"
 )
 
@@ -130,19 +130,13 @@ func (s *Service) Process(ctx context.Context, c Caller, in CreateInput) (*Booki
 
 // SagaTimeout is the default bound of one request's run of the saga (Config.Timeout), under
 // AppSync's 30 s request limit.
-const SagaTimeout = 25 * time.Second
+const SagaTimeout = saga.Timeout
 
-// detach runs a saga on its own deadline: a client that disconnects (or a request
-// deadline that is too short) must not abandon a booking halfway, which would leave it
-// to the recovery sweep for a minute. Values (request id, loaders) are kept. The run is
+// detach runs a saga on its own deadline (saga.Runs.Detach): a client that disconnects (or
+// a request deadline that is too short) must not abandon a booking halfway. The run is
 // counted until cancel is called, so Wait can tell when none is left.
 func (s *Service) detach(ctx context.Context) (context.Context, context.CancelFunc) {
-	s.runs.add()
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.Timeout)
-	return ctx, func() {
-		cancel()
-		s.runs.done()
-	}
+	return s.runs.Detach(ctx, s.cfg.Timeout)
 }
 
 // Wait returns once no saga (processBooking or cancelBooking) is running, or when ctx ends.
@@ -150,47 +144,7 @@ func (s *Service) detach(ctx context.Context) (context.Context, context.CancelFu
 // under the service (App.Close, a test's clean-up) waits here first: no saga then writes
 // to a store that is gone.
 func (s *Service) Wait(ctx context.Context) error {
-	return s.runs.wait(ctx)
-}
-
-// running counts runs in flight; wait returns when the count is zero.
-type running struct {
-	mu   sync.Mutex
-	n    int
-	idle chan struct{} // closed while n == 0; replaced when n leaves 0
-}
-
-func (r *running) add() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.idle == nil || r.n == 0 {
-		r.idle = make(chan struct{})
-	}
-	r.n++
-}
-
-func (r *running) done() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.n--
-	if r.n == 0 {
-		close(r.idle)
-	}
-}
-
-func (r *running) wait(ctx context.Context) error {
-	r.mu.Lock()
-	idle, n := r.idle, r.n
-	r.mu.Unlock()
-	if n == 0 {
-		return nil
-	}
-	select {
-	case <-idle:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
+	return s.runs.Wait(ctx)
 }
 
 // resume answers a retried processBooking from the booking that holds its guard; charge
@@ -338,14 +292,7 @@ func (s *Service) confirm(ctx context.Context, b *Booking) (*Booking, error) {
 
 // startCompensation stores CANCELLING with the cause, then compensates.
 func (s *Service) startCompensation(ctx context.Context, b *Booking, cause error) (*Booking, error) {
-	code, msg := apperr.CodeOf(cause), "the booking failed"
-	var ae *apperr.Error
-	if errors.As(cause, &ae) && code != apperr.Internal {
-		msg = ae.Message
-	}
-	if code == apperr.Internal {
-		code = apperr.Unavailable
-	}
+	code, msg := saga.Failure(cause, "the booking failed")
 	if err := s.hook(ctx, b, StepMarkCancelling, Before); err != nil {
 		return nil, err
 	}
@@ -362,15 +309,8 @@ func (s *Service) startCompensation(ctx context.Context, b *Booking, cause error
 // compensate finishes a CANCELLING booking: refund (or release the hold), then cancel,
 // release the seat and revoke points in one transaction.
 func (s *Service) compensate(ctx context.Context, b *Booking) (*Booking, error) {
-	err := s.retry(ctx, func() error {
-		if err := s.hook(ctx, b, StepRefund, Before); err != nil {
-			return err // a fault injected here is the refund's own failure
-		}
-		_, err := s.payments.Refund(ctx, b.Customer, b.PaymentToken, refundKey(b.ID))
-		if apperr.Is(err, apperr.Conflict) || apperr.Is(err, apperr.NotFound) {
-			return nil // a declined or unknown charge: nothing was taken, nothing to give back
-		}
-		return err
+	err := saga.Refund(ctx, s.retrier(), s.payments, b.Customer, b.PaymentToken, refundKey(b.ID), func() error {
+		return s.hook(ctx, b, StepRefund, Before) // a fault injected here is the refund's own failure
 	})
 	if err != nil {
 		if killed(err) {
@@ -412,35 +352,11 @@ func (s *Service) compensate(ctx context.Context, b *Booking) (*Booking, error) 
 	}
 }
 
-// retry runs op again while its outcome is unknown, a bounded number of times with
-// exponential backoff. A killed saga is never retried.
-func (s *Service) retry(ctx context.Context, op func() error) error {
-	delay := s.cfg.Backoff
-	for i := 0; ; i++ {
-		err := op()
-		if err == nil || killed(err) || !unknown(err) || i >= s.cfg.Retries {
-			return err
-		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return apperr.Wrap(ctx.Err(), apperr.Unavailable, "request cancelled or timed out")
-		case <-t.C:
-		}
-		delay *= 2
-	}
-}
+// retry runs op again while its outcome is unknown (saga.Retrier).
+func (s *Service) retry(ctx context.Context, op func() error) error { return s.retrier().Do(ctx, op) }
 
-// unknown reports an error whose outcome is unknown (see payment.Provider): the operation
-// may have taken effect.
-func unknown(err error) bool {
-	if err == nil || killed(err) {
-		return false
-	}
-	c := apperr.CodeOf(err)
-	return c == apperr.Unavailable || c == apperr.Internal
-}
+// unknown reports an error whose outcome is unknown (saga.Unknown).
+func unknown(err error) bool { return saga.Unknown(err) }
 
 func captureKey(bookingID string) string { return "booking-capture-" + bookingID }
 func refundKey(bookingID string) string  { return "booking-refund-" + bookingID }
@@ -454,53 +370,35 @@ type RecoveryReport struct {
 	Confirmed, Cancelled, Failed int
 }
 
-// recoverBatch bounds one sweep; the next sweep takes the rest.
-const recoverBatch = 1000
-
 // Recover is the recovery sweep: it finishes every saga pending for longer than
 // Config.RecoverAfter (its process died, or an outcome stayed unknown), completing it
-// when the payment can be captured and compensating otherwise. It is idempotent and safe
-// to run concurrently with live requests and with other sweeps. Errors of single
-// bookings are joined; the others are still processed.
+// when the payment can be captured and compensating otherwise (saga.Sweep). It is
+// idempotent and safe to run concurrently with live requests and with other sweeps.
+// Errors of single bookings are joined; the others are still processed.
 func (s *Service) Recover(ctx context.Context) (RecoveryReport, error) {
-	pending, err := s.repo.Pending(ctx, recoverBatch)
+	markers, err := s.repo.Pending(ctx, saga.SweepBatch)
 	if err != nil {
 		return RecoveryReport{}, err
 	}
-	rep := RecoveryReport{Pending: len(pending)}
-	cutoff := s.cfg.Now().Add(-s.cfg.RecoverAfter)
-	var (
-		mu   sync.Mutex
-		errs []error
-		wg   sync.WaitGroup
-		sem  = make(chan struct{}, 8)
-	)
-	for _, p := range pending {
-		if p.Since.After(cutoff) {
-			continue
-		}
-		rep.Taken++
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(p Pending) {
-			defer func() { <-sem; wg.Done() }()
-			out, err := s.recoverOne(ctx, p.BookingID)
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err != nil:
-				rep.Failed++
-				errs = append(errs, err)
-			case out == nil:
-			case out.Status == Cancelled:
-				rep.Cancelled++
-			case out.Status == Confirmed:
-				rep.Confirmed++
-			}
-		}(p)
+	pending := make([]saga.Pending, len(markers))
+	for i, m := range markers {
+		pending[i] = saga.Pending{ID: m.BookingID, Since: m.Since}
 	}
-	wg.Wait()
-	return rep, errors.Join(errs...)
+	rep, err := saga.Sweep(ctx, pending, s.cfg.Now().Add(-s.cfg.RecoverAfter), func(ctx context.Context, id string) (saga.Outcome, error) {
+		out, err := s.recoverOne(ctx, id)
+		switch {
+		case err != nil || out == nil:
+			return saga.Nothing, err
+		case out.Status == Cancelled:
+			return saga.Compensated, nil
+		case out.Status == Confirmed:
+			return saga.Completed, nil
+		}
+		return saga.Nothing, nil
+	})
+	return RecoveryReport{
+		Pending: rep.Pending, Taken: rep.Taken, Confirmed: rep.Completed, Cancelled: rep.Compensated, Failed: rep.Failed,
+	}, err
 }
 
 func (s *Service) recoverOne(ctx context.Context, id string) (*Booking, error) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/payment"
+	"github.com/skygraph/skygraph/domain/saga"
 	"github.com/skygraph/skygraph/internal/apperr"
 	"github.com/skygraph/skygraph/internal/filter"
 )
@@ -29,8 +30,8 @@ type Payments interface {
 	Refund(ctx context.Context, customer, chargeID, idempotencyKey string) (payment.Charge, error)
 }
 
-// Step names a saga step, for the fault-injection hook and for logs.
-type Step string
+// Step names a saga step, for the fault-injection hook and for logs (saga.Step).
+type Step = saga.Step
 
 // The steps, in the order the saga runs them.
 const (
@@ -43,19 +44,19 @@ const (
 	StepCancel         Step = "cancel"
 )
 
-// Phase says whether a hook runs before a step or after it succeeded.
-type Phase string
+// Phase says whether a hook runs before a step or after it succeeded (saga.Phase).
+type Phase = saga.Phase
 
 // The phases.
 const (
-	Before Phase = "before"
-	After  Phase = "after"
+	Before = saga.Before
+	After  = saga.After
 )
 
-// ErrKilled stops the saga on the spot when a Hook returns it, as if the process had died:
-// nothing further is done or undone, and the caller gets an Unavailable error. The
-// recovery sweep must then finish the job.
-var ErrKilled = errors.New("booking: saga killed by a test hook")
+// ErrKilled stops the saga on the spot when a Hook returns it, as if the process had died
+// (saga.ErrKilled): nothing further is done or undone, and the caller gets an Unavailable
+// error. The recovery sweep must then finish the job.
+var ErrKilled = saga.ErrKilled
 
 // Hook is called before each saga step and after it succeeded. Returning ErrKilled
 // simulates a crash at that point; any other error is treated as that step's failure
@@ -99,7 +100,7 @@ type Service struct {
 	flights  Flights
 	payments Payments
 	cfg      Config
-	runs     running // sagas in flight (see Wait)
+	runs     saga.Runs // sagas in flight (see Wait)
 }
 
 // NewService returns a Service.
@@ -293,7 +294,12 @@ func (s *Service) hook(ctx context.Context, b *Booking, step Step, phase Phase) 
 	return err
 }
 
-func killed(err error) bool { return errors.Is(err, ErrKilled) }
+func killed(err error) bool { return saga.Killed(err) }
+
+// retrier is the saga's retry rule for steps whose outcome is unknown.
+func (s *Service) retrier() saga.Retrier {
+	return saga.Retrier{Retries: s.cfg.Retries, Backoff: s.cfg.Backoff}
+}
 
 func deref(s *string) string {
 	if s == nil {

@@ -11,6 +11,9 @@ import (
 	"github.com/skygraph/skygraph/domain/booking"
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/loyalty"
+	"github.com/skygraph/skygraph/domain/order"
+	"github.com/skygraph/skygraph/domain/product"
+	"github.com/skygraph/skygraph/domain/user"
 	"github.com/skygraph/skygraph/domain/waitlist"
 )
 
@@ -59,6 +62,24 @@ type ModelBookingConnection struct {
 
 type ModelFlightConnection struct {
 	Items []*flight.Flight `json:"items"`
+	// Opaque, tamper-evident cursor for the next page; null on the last page.
+	NextToken *string `json:"nextToken,omitempty"`
+}
+
+type ModelOrderConnection struct {
+	Items []*order.Order `json:"items"`
+	// Opaque, tamper-evident cursor for the next page; null on the last page.
+	NextToken *string `json:"nextToken,omitempty"`
+}
+
+type ModelProductConnection struct {
+	Items []*product.Product `json:"items"`
+	// Opaque, tamper-evident cursor for the next page; null on the last page.
+	NextToken *string `json:"nextToken,omitempty"`
+}
+
+type ModelUserConnection struct {
+	Items []*user.User `json:"items"`
 	// Opaque, tamper-evident cursor for the next page; null on the last page.
 	NextToken *string `json:"nextToken,omitempty"`
 }

@@ -28,6 +28,9 @@ const (
 	Conflict Code = "Conflict"
 	// SoldOut: the resource (seats) is exhausted; retrying will not help.
 	SoldOut Code = "SoldOut"
+	// OutOfStock: a product has fewer units left than an order asks for; retrying the
+	// same order will not help (the stock counterpart of SoldOut).
+	OutOfStock Code = "OutOfStock"
 	// PaymentDeclined: the card processor refused the payment; another card may work.
 	PaymentDeclined Code = "PaymentDeclined"
 	// Unavailable: a dependency is down or throttling; retry later.

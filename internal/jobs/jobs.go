@@ -30,8 +30,10 @@ import (
 // The job names the CDK app's EventBridge rules send as {"skygraph-job": NAME}. They are
 // constants so a registration and the rule cannot drift apart by a typo.
 const (
-	// BookingRecovery finishes booking sagas left pending by a crashed process or an
-	// unanswered payment processor (booking.Service.Recover).
+	// BookingRecovery finishes the paid sagas (bookings and orders, on the shared saga
+	// machinery) left pending by a crashed process or an unanswered payment processor
+	// (booking.Service.Recover, order.Service.Recover). The name predates orders and stays,
+	// so deployed EventBridge rules keep working.
 	BookingRecovery = "booking-recovery"
 	// WaitlistNotifier tells customers on a restaurant waitlist that their table is ready.
 	WaitlistNotifier = "waitlist-notifier"

@@ -1,0 +1,69 @@
+package resolvers
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/skygraph/skygraph/auth"
+	"github.com/skygraph/skygraph/domain/account"
+	"github.com/skygraph/skygraph/domain/order"
+	"github.com/skygraph/skygraph/domain/user"
+	"github.com/skygraph/skygraph/graph/model"
+	"github.com/skygraph/skygraph/loaders"
+)
+
+// orderCaller is the signed-in user as the order service sees it.
+func orderCaller(ctx context.Context) order.Caller {
+	p := auth.FromContext(ctx)
+	return order.Caller{ID: p.Sub, Admin: p.InGroup(account.GroupAdmin)}
+}
+
+// userCaller is the signed-in user as the user service sees it.
+func userCaller(ctx context.Context) user.Caller {
+	p := auth.FromContext(ctx)
+	return user.Caller{ID: p.Sub, Email: p.Email, Admin: p.InGroup(account.GroupAdmin)}
+}
+
+// orderConnection renders a page of orders as ModelOrderConnection. When the selection
+// reaches items.items.product, the page's products are read in one batch first
+// (loaders.PrefetchProducts), so a page costs one read for them, deterministically.
+func orderConnection(ctx context.Context, p order.Page) *model.ModelOrderConnection {
+	if len(p.Items) > 1 && selects(ctx, "items", "items", "product") {
+		var ids []string
+		for _, o := range p.Items {
+			for _, l := range o.Lines {
+				ids = append(ids, l.ProductID)
+			}
+		}
+		loaders.PrefetchProducts(ctx, ids)
+	}
+	c := &model.ModelOrderConnection{Items: p.Items, NextToken: nonEmpty(p.NextToken)}
+	if c.Items == nil {
+		c.Items = []*order.Order{}
+	}
+	return c
+}
+
+// selects reports whether the current field's selection reaches the path (fragments
+// included).
+func selects(ctx context.Context, path ...string) bool {
+	if !graphql.HasOperationContext(ctx) || graphql.GetFieldContext(ctx) == nil {
+		return false
+	}
+	op := graphql.GetOperationContext(ctx)
+	sel := graphql.GetFieldContext(ctx).Field.Selections
+	for _, name := range path {
+		found := false
+		for _, f := range graphql.CollectFields(op, sel, nil) {
+			if f.Name == name {
+				sel, found = f.Selections, true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
