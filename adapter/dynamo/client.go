@@ -92,7 +92,8 @@ const localAttempts = 10
 // retries it, but its client-side retry quota (a token bucket shared by the client) ran dry
 // under 200 concurrent transactions, and the calls failed as Internal (issue 9). A local
 // endpoint serves one developer or one test run, so there is no fleet to protect: no quota,
-// and more attempts. Real DynamoDB keeps the SDK's standard policy.
+// and more attempts. (aws-sdk-go-v2 ≥ v1.48.0, retry behaviour 2.1, charges 14 quota tokens a
+// retry, so the quota runs dry sooner still.) Real DynamoDB keeps the SDK's standard policy.
 func localRetryer() aws.Retryer {
 	return retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = localAttempts
