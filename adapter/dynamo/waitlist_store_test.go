@@ -17,7 +17,7 @@ func waitlistRepos(b dynamotest.Backend) func(t *testing.T) waitlist.Repository 
 	return func(t *testing.T) waitlist.Repository {
 		be := b
 		if be.Mini != nil {
-			srv, err := embedded.Start()
+			srv, err := embedded.StartOpen() // a test backend: any key, as DynamoDB Local
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = srv.Close() })
 			be = dynamotest.Backend{Name: b.Name, Endpoint: srv.URL, Mini: srv.Mini}
