@@ -133,7 +133,10 @@ func TestWaitlistOwnerIsolation(t *testing.T) {
 					vars:  func() map[string]any { return map[string]any{"p": "isolation"} },
 					want:  map[string]string{"ownerA": "shown", "admin": "shown", "ownerB": "shown", "customer": "shown", "waitee": "shown", "anonymous": unauth},
 					check: contains(open.ID)},
-				{name: "listWaitlists entries of another owner's lists", doc: `query($p: String) { listWaitlists(namePrefix: $p) { items { id entries { items { id } } } } }`,
+				{name: "listWaitlists entries of another owner's lists",
+					// Limits as a dashboard would send them: a nested page per list is priced as its
+					// read budget times the outer limit (the complexity limit refuses the defaults).
+					doc:   `query($p: String) { listWaitlists(namePrefix: $p, limit: 20) { items { id entries(limit: 20) { items { id } } } } }`,
 					vars:  func() map[string]any { return map[string]any{"p": "isolation open"} },
 					want:  map[string]string{"ownerA": "shown", "admin": "shown", "ownerB": unauth, "customer": unauth, "waitee": unauth, "anonymous": unauth},
 					check: contains(waiteeEntry)},
