@@ -18,7 +18,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(NODE_MAJOR)
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 QUIET := bash $(CURDIR)/scripts/quiet.sh
 
-.PHONY: help test check-generate vet unit run run-local-aws lint generate deps lambda cdk-test
+.PHONY: help fuzz test check-generate vet unit run run-local-aws lint generate deps lambda cdk-test
 .DEFAULT_GOAL := help
 
 ## help: list the targets (plain `make` does this; `make test` runs the suite).
@@ -69,6 +69,17 @@ run:
 ## trying the AWS code paths by hand; needs scripts/ci-deps.sh's Java and npm packages. See the script.
 run-local-aws:
 	SKYGRAPH_NETNS=off bash scripts/with-services.sh bash scripts/run-local-aws.sh
+
+## fuzz: go test -fuzz on every fuzz target (the /graphql body, each AWS scalar's parser), FUZZTIME
+## each (default 60s); `make test` runs their seed corpora as ordinary tests.
+FUZZTIME ?= 60s
+fuzz:
+	@set -e; for pkg in $$(grep -rl --include='*_test.go' '^func Fuzz' . | grep -v node_modules | xargs -n1 dirname | sort -u); do \
+	  for t in $$($(GO) test -list '^Fuzz' "$$pkg" | grep '^Fuzz'); do \
+	    echo "== $$pkg $$t ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) "$$pkg"; \
+	  done; \
+	done
 
 ## lint: golangci-lint v2.6.2 with .golangci.yml.
 lint:
