@@ -1,8 +1,6 @@
 package booking
 
 import (
-	"fmt"
-
 	"github.com/skygraph/skygraph/internal/apperr"
 	"github.com/skygraph/skygraph/internal/filter"
 )
@@ -50,83 +48,45 @@ func (f *Filter) strings(b *Booking) []struct {
 	}
 }
 
-// Validate checks every operator's arguments and bounds the tree's size. path names the
-// argument in error messages.
-func (f *Filter) Validate(path string) error {
-	var b filter.Budget
-	return f.validate(path, 0, &b)
-}
-
-func (f *Filter) validate(path string, depth int, b *filter.Budget) error {
-	if f == nil {
-		return nil
-	}
-	if err := b.Enter(depth); err != nil {
-		return err
-	}
-	var empty Booking
-	for _, s := range f.strings(&empty) {
-		if err := s.c.Validate(filter.Field(path, s.name)); err != nil {
-			return err
-		}
-	}
-	if f.Status != nil {
-		for _, s := range []*Status{f.Status.Eq, f.Status.Ne} {
-			if s != nil && !s.Valid() {
-				return apperr.New(apperr.BadRequest, "%s.status: %q is not a BookingStatus", path, *s)
+var tree = filter.Tree[*Filter, *Booking]{
+	Groups: func(f *Filter) ([]*Filter, []*Filter, *Filter) { return f.And, f.Or, f.Not },
+	Fields: func(f *Filter, path string) error {
+		var empty Booking
+		for _, s := range f.strings(&empty) {
+			if err := s.c.Validate(filter.Field(path, s.name)); err != nil {
+				return err
 			}
 		}
-	}
-	for i, g := range f.And {
-		if err := g.validate(fmt.Sprintf("%s.and[%d]", path, i), depth+1, b); err != nil {
-			return err
+		if f.Status != nil {
+			for _, s := range []*Status{f.Status.Eq, f.Status.Ne} {
+				if s != nil && !s.Valid() {
+					return apperr.New(apperr.BadRequest, "%s.status: %q is not a BookingStatus", path, *s)
+				}
+			}
 		}
-	}
-	for i, g := range f.Or {
-		if err := g.validate(fmt.Sprintf("%s.or[%d]", path, i), depth+1, b); err != nil {
-			return err
+		return nil
+	},
+	Match: func(f *Filter, b *Booking) bool {
+		for _, s := range f.strings(b) {
+			if !s.c.Match(s.v) {
+				return false
+			}
 		}
-	}
-	return f.Not.validate(path+".not", depth+1, b)
+		if f.Status != nil && (f.Status.Eq != nil && b.Status != *f.Status.Eq || f.Status.Ne != nil && b.Status == *f.Status.Ne) {
+			return false
+		}
+		checked := b.CheckedIn
+		return f.CheckedIn.Match(&checked)
+	},
 }
+
+// Validate checks every operator's arguments and bounds the tree's size. path names the
+// argument in error messages.
+func (f *Filter) Validate(path string) error { return tree.Validate(f, path) }
 
 // Match reports whether b satisfies f. A nil filter matches everything. f must have
 // passed Validate.
-func (f *Filter) Match(b *Booking) bool {
-	if f == nil {
-		return true
-	}
-	for _, s := range f.strings(b) {
-		if !s.c.Match(s.v) {
-			return false
-		}
-	}
-	if f.Status != nil && (f.Status.Eq != nil && b.Status != *f.Status.Eq || f.Status.Ne != nil && b.Status == *f.Status.Ne) {
-		return false
-	}
-	checked := b.CheckedIn
-	if !f.CheckedIn.Match(&checked) {
-		return false
-	}
-	for _, g := range f.And {
-		if g != nil && !g.Match(b) {
-			return false
-		}
-	}
-	if len(f.Or) > 0 {
-		hit := false
-		for _, g := range f.Or {
-			if g != nil && g.Match(b) {
-				hit = true
-				break
-			}
-		}
-		if !hit {
-			return false
-		}
-	}
-	return f.Not == nil || !f.Not.Match(b)
-}
+func (f *Filter) Match(b *Booking) bool { return tree.Matches(f, b) }
 
 // StatusRange turns a status key condition into the bounds a store applies to the status
 // part of its sort key: the statuses s with lo ≤ s ≤ hi (an empty bound is open), or those

@@ -1,8 +1,6 @@
 package flight
 
 import (
-	"fmt"
-
 	"github.com/skygraph/skygraph/internal/filter"
 )
 
@@ -74,77 +72,41 @@ func (f *Filter) ints(fl *Flight) []struct {
 	}
 }
 
-// Validate checks every operator's arguments and bounds the tree's size. path names the
-// argument in error messages ("filter", "condition").
-func (f *Filter) Validate(path string) error {
-	var b filter.Budget
-	return f.validate(path, 0, &b)
+var tree = filter.Tree[*Filter, *Flight]{
+	Groups: func(f *Filter) ([]*Filter, []*Filter, *Filter) { return f.And, f.Or, f.Not },
+	Fields: func(f *Filter, path string) error {
+		var empty Flight
+		for _, s := range f.strings(&empty) {
+			if err := s.c.Validate(filter.Field(path, s.name)); err != nil {
+				return err
+			}
+		}
+		for _, i := range f.ints(&empty) {
+			if err := i.c.Validate(filter.Field(path, i.name)); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+	Match: func(f *Filter, fl *Flight) bool {
+		for _, s := range f.strings(fl) {
+			if !s.c.Match(&s.v) {
+				return false
+			}
+		}
+		for _, i := range f.ints(fl) {
+			if !i.c.Match(i.v) {
+				return false
+			}
+		}
+		return true
+	},
 }
 
-func (f *Filter) validate(path string, depth int, b *filter.Budget) error {
-	if f == nil {
-		return nil
-	}
-	if err := b.Enter(depth); err != nil {
-		return err
-	}
-	var empty Flight
-	for _, s := range f.strings(&empty) {
-		if err := s.c.Validate(filter.Field(path, s.name)); err != nil {
-			return err
-		}
-	}
-	for _, i := range f.ints(&empty) {
-		if err := i.c.Validate(filter.Field(path, i.name)); err != nil {
-			return err
-		}
-	}
-	for i, g := range f.And {
-		if err := g.validate(fmt.Sprintf("%s.and[%d]", path, i), depth+1, b); err != nil {
-			return err
-		}
-	}
-	for i, g := range f.Or {
-		if err := g.validate(fmt.Sprintf("%s.or[%d]", path, i), depth+1, b); err != nil {
-			return err
-		}
-	}
-	return f.Not.validate(path+".not", depth+1, b)
-}
+// Validate checks every operator's arguments and bounds the tree's size. path names the
+// argument in error messages ("filter", "condition").
+func (f *Filter) Validate(path string) error { return tree.Validate(f, path) }
 
 // Match reports whether fl satisfies f. A nil filter matches everything; nil entries in
 // and/or lists are ignored, as are empty lists. f must have passed Validate.
-func (f *Filter) Match(fl *Flight) bool {
-	if f == nil {
-		return true
-	}
-	for _, s := range f.strings(fl) {
-		v := s.v
-		if !s.c.Match(&v) {
-			return false
-		}
-	}
-	for _, i := range f.ints(fl) {
-		if !i.c.Match(i.v) {
-			return false
-		}
-	}
-	for _, g := range f.And {
-		if g != nil && !g.Match(fl) {
-			return false
-		}
-	}
-	if len(f.Or) > 0 {
-		any := false
-		for _, g := range f.Or {
-			if g != nil && g.Match(fl) {
-				any = true
-				break
-			}
-		}
-		if !any {
-			return false
-		}
-	}
-	return f.Not == nil || !f.Not.Match(fl)
-}
+func (f *Filter) Match(fl *Flight) bool { return tree.Matches(f, fl) }

@@ -1,8 +1,6 @@
 package product
 
 import (
-	"fmt"
-
 	"github.com/skygraph/skygraph/internal/filter"
 )
 
@@ -42,78 +40,41 @@ func (f *Filter) fields(p *Product) ([]stringField, []intField) {
 		}
 }
 
-// Validate checks every operator's arguments and bounds the tree's size.
-func (f *Filter) Validate(path string) error {
-	var b filter.Budget
-	return f.validate(path, 0, &b)
+var tree = filter.Tree[*Filter, *Product]{
+	Groups: func(f *Filter) ([]*Filter, []*Filter, *Filter) { return f.And, f.Or, f.Not },
+	Fields: func(f *Filter, path string) error {
+		strs, ints := f.fields(&Product{})
+		for _, s := range strs {
+			if err := s.c.Validate(filter.Field(path, s.name)); err != nil {
+				return err
+			}
+		}
+		for _, i := range ints {
+			if err := i.c.Validate(filter.Field(path, i.name)); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+	Match: func(f *Filter, p *Product) bool {
+		strs, ints := f.fields(p)
+		for _, s := range strs {
+			if !s.c.Match(&s.v) {
+				return false
+			}
+		}
+		for _, i := range ints {
+			if !i.c.Match(&i.v) {
+				return false
+			}
+		}
+		return true
+	},
 }
 
-func (f *Filter) validate(path string, depth int, b *filter.Budget) error {
-	if f == nil {
-		return nil
-	}
-	if err := b.Enter(depth); err != nil {
-		return err
-	}
-	strs, ints := f.fields(&Product{})
-	for _, s := range strs {
-		if err := s.c.Validate(filter.Field(path, s.name)); err != nil {
-			return err
-		}
-	}
-	for _, i := range ints {
-		if err := i.c.Validate(filter.Field(path, i.name)); err != nil {
-			return err
-		}
-	}
-	for i, g := range f.And {
-		if err := g.validate(fmt.Sprintf("%s.and[%d]", path, i), depth+1, b); err != nil {
-			return err
-		}
-	}
-	for i, g := range f.Or {
-		if err := g.validate(fmt.Sprintf("%s.or[%d]", path, i), depth+1, b); err != nil {
-			return err
-		}
-	}
-	return f.Not.validate(path+".not", depth+1, b)
-}
+// Validate checks every operator's arguments and bounds the tree's size.
+func (f *Filter) Validate(path string) error { return tree.Validate(f, path) }
 
 // Match reports whether p satisfies f. A nil filter matches everything. f must have
 // passed Validate.
-func (f *Filter) Match(p *Product) bool {
-	if f == nil {
-		return true
-	}
-	strs, ints := f.fields(p)
-	for _, s := range strs {
-		v := s.v
-		if !s.c.Match(&v) {
-			return false
-		}
-	}
-	for _, i := range ints {
-		v := i.v
-		if !i.c.Match(&v) {
-			return false
-		}
-	}
-	for _, g := range f.And {
-		if g != nil && !g.Match(p) {
-			return false
-		}
-	}
-	if len(f.Or) > 0 {
-		hit := false
-		for _, g := range f.Or {
-			if g != nil && g.Match(p) {
-				hit = true
-				break
-			}
-		}
-		if !hit {
-			return false
-		}
-	}
-	return f.Not == nil || !f.Not.Match(p)
-}
+func (f *Filter) Match(p *Product) bool { return tree.Matches(f, p) }

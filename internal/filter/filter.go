@@ -314,3 +314,81 @@ func Limit(limit *int, def, max int) (int, error) {
 
 // Field names a field inside a filter for error messages, e.g. "filter.and[1].seatCapacity".
 func Field(path, name string) string { return fmt.Sprintf("%s.%s", path, name) }
+
+// Tree is the and/or/not structure that every Model*FilterInput shares around its own field
+// conditions: a domain describes its fields once (Fields, Match) and Tree walks the groups,
+// bounds the tree's size and names the failing path, identically for every type.
+// F is the domain's filter pointer type (nil matches everything), T what it filters.
+type Tree[F comparable, T any] struct {
+	// Groups returns f's and, or and not groups.
+	Groups func(f F) (and, or []F, not F)
+	// Fields validates f's own field conditions (not its groups); path names f.
+	Fields func(f F, path string) error
+	// Match reports whether v satisfies f's own field conditions (not its groups).
+	Match func(f F, v T) bool
+}
+
+// Validate checks every condition of the tree under f and bounds its size (Budget). path
+// names the argument in error messages ("filter", "condition").
+func (t Tree[F, T]) Validate(f F, path string) error {
+	var b Budget
+	return t.validate(f, path, 0, &b)
+}
+
+func (t Tree[F, T]) validate(f F, path string, depth int, b *Budget) error {
+	var none F
+	if f == none {
+		return nil
+	}
+	if err := b.Enter(depth); err != nil {
+		return err
+	}
+	if err := t.Fields(f, path); err != nil {
+		return err
+	}
+	and, or, not := t.Groups(f)
+	for i, g := range and {
+		if err := t.validate(g, fmt.Sprintf("%s.and[%d]", path, i), depth+1, b); err != nil {
+			return err
+		}
+	}
+	for i, g := range or {
+		if err := t.validate(g, fmt.Sprintf("%s.or[%d]", path, i), depth+1, b); err != nil {
+			return err
+		}
+	}
+	return t.validate(not, path+".not", depth+1, b)
+}
+
+// Matches reports whether v satisfies the tree under f: its field conditions, every and
+// group, at least one or group (when there are any) and not the not group. A nil filter
+// matches everything; nil entries in and/or lists are ignored, as are empty lists. f must
+// have passed Validate.
+func (t Tree[F, T]) Matches(f F, v T) bool {
+	var none F
+	if f == none {
+		return true
+	}
+	if !t.Match(f, v) {
+		return false
+	}
+	and, or, not := t.Groups(f)
+	for _, g := range and {
+		if g != none && !t.Matches(g, v) {
+			return false
+		}
+	}
+	if len(or) > 0 {
+		hit := false
+		for _, g := range or {
+			if g != none && t.Matches(g, v) {
+				hit = true
+				break
+			}
+		}
+		if !hit {
+			return false
+		}
+	}
+	return not == none || !t.Matches(not, v)
+}

@@ -105,3 +105,70 @@ func TestBudget(t *testing.T) {
 	var b2 filter.Budget
 	require.Error(t, b2.Enter(filter.MaxDepth+1))
 }
+
+// numFilter is a minimal Model*FilterInput for Tree: one int field and the groups.
+type numFilter struct {
+	N       *filter.IntInput
+	And, Or []*numFilter
+	Not     *numFilter
+}
+
+var numTree = filter.Tree[*numFilter, int]{
+	Groups: func(f *numFilter) ([]*numFilter, []*numFilter, *numFilter) { return f.And, f.Or, f.Not },
+	Fields: func(f *numFilter, path string) error { return f.N.Validate(filter.Field(path, "n")) },
+	Match:  func(f *numFilter, v int) bool { return f.N.Match(&v) },
+}
+
+// TestTreeGroups: the and/or/not semantics every domain filter gets from Tree: and groups
+// all hold, at least one or group holds (an empty or list is no condition), not inverts, nil
+// entries are ignored and a nil filter matches everything.
+func TestTreeGroups(t *testing.T) {
+	ge := func(n int) *numFilter { return &numFilter{N: &filter.IntInput{Ge: p(n)}} }
+	le := func(n int) *numFilter { return &numFilter{N: &filter.IntInput{Le: p(n)}} }
+	cases := []struct {
+		name string
+		f    *numFilter
+		in   []int
+		out  []int
+	}{
+		{"nil", nil, []int{-5, 0, 5}, nil},
+		{"field", ge(3), []int{3, 4}, []int{2}},
+		{"and", &numFilter{And: []*numFilter{ge(2), nil, le(4)}}, []int{2, 3, 4}, []int{1, 5}},
+		{"or", &numFilter{Or: []*numFilter{le(1), nil, ge(9)}}, []int{0, 1, 9}, []int{2, 8}},
+		{"or nil entries only", &numFilter{Or: []*numFilter{nil}}, nil, []int{0, 7}},
+		{"not", &numFilter{Not: ge(5)}, []int{4}, []int{5, 6}},
+		{"field and groups", &numFilter{N: &filter.IntInput{Ne: p(3)}, Or: []*numFilter{le(3), ge(7)}, Not: ge(9)}, []int{1, 7, 8}, []int{3, 5, 9}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			require.NoError(t, numTree.Validate(c.f, "filter"))
+			for _, v := range c.in {
+				require.True(t, numTree.Matches(c.f, v), "%d should match", v)
+			}
+			for _, v := range c.out {
+				require.False(t, numTree.Matches(c.f, v), "%d should not match", v)
+			}
+		})
+	}
+}
+
+// TestTreeValidate: a bad condition anywhere is named by its path, and the tree's depth and
+// size are bounded.
+func TestTreeValidate(t *testing.T) {
+	bad := &numFilter{N: &filter.IntInput{Between: []*int{p(1)}}}
+	err := numTree.Validate(&numFilter{Or: []*numFilter{{}, {Not: bad}}}, "filter")
+	require.ErrorContains(t, err, "filter.or[1].not.n")
+	require.Equal(t, apperr.BadRequest, apperr.CodeOf(err))
+
+	deep := &numFilter{}
+	for range filter.MaxDepth + 1 {
+		deep = &numFilter{Not: deep}
+	}
+	require.ErrorContains(t, numTree.Validate(deep, "filter"), "nested deeper")
+
+	wide := &numFilter{}
+	for range filter.MaxNodes {
+		wide.And = append(wide.And, &numFilter{})
+	}
+	require.ErrorContains(t, numTree.Validate(wide, "filter"), "more than")
+}
