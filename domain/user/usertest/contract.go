@@ -118,6 +118,30 @@ func RunRepositoryContract(t *testing.T, newRepo func(t *testing.T) user.Reposit
 		_, err := r.Get(ctx, "a")
 		require.Equal(t, apperr.NotFound, apperr.CodeOf(err))
 		require.NoError(t, r.Create(ctx, Make("b", "a@example.com", "Alpha")), "email and username are free again")
+
+		// The tombstone: the id stays deleted, is not listed or batch-read, cannot be recreated.
+		_, err = r.Get(ctx, "a")
+		require.ErrorIs(t, err, user.ErrDeleted)
+		require.ErrorIs(t, r.Create(ctx, Make("a", "a2@example.com", "")), user.ErrExists)
+		require.Error(t, r.Delete(ctx, u), "deleting twice")
+		many, err := r.GetMany(ctx, []string{"a", "b"})
+		require.NoError(t, err)
+		require.Len(t, many, 1)
+		require.Contains(t, many, "b")
+		p, err := r.List(ctx, 10, "")
+		require.NoError(t, err)
+		require.Len(t, p.Items, 1)
+		require.Equal(t, "b", p.Items[0].ID)
+
+		// A user who never had a profile can be deleted too (Version 0); Get tells it apart
+		// from a user who has none yet.
+		_, err = r.Get(ctx, "never")
+		require.Equal(t, apperr.NotFound, apperr.CodeOf(err))
+		require.NotErrorIs(t, err, user.ErrDeleted)
+		require.NoError(t, r.Delete(ctx, &user.User{ID: "never"}))
+		_, err = r.Get(ctx, "never")
+		require.ErrorIs(t, err, user.ErrDeleted)
+		require.ErrorIs(t, r.Create(ctx, Make("never", "never@example.com", "")), user.ErrExists)
 	})
 
 	t.Run("ListPages", func(t *testing.T) {
