@@ -57,8 +57,8 @@ type Session struct {
 //     idempotent; an unknown user is ErrUserNotFound. Tokens already issued stay valid JWTs
 //     until they expire (neither provider can recall them), so the API itself refuses a
 //     deleted user's profile (see package user).
-//   - Groups (by sub or email) lists the user's groups, in no particular order; an unknown
-//     user is ErrUserNotFound.
+//   - Groups (by sub: cognito-local resolves no email alias here) lists the user's groups,
+//     in no particular order; an unknown user is ErrUserNotFound.
 //   - Throttling or an unreachable provider is Unavailable; anything unexpected is Internal,
 //     with the provider's own text kept as the cause for logs and never in the message.
 type Provider interface {
