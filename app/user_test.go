@@ -61,6 +61,10 @@ func TestUserProfiles(t *testing.T) {
 	require.Equal(t, []any{map[string]any{"id": o.ID, "status": "PAID"}}, gqlData(t, out, "me")["orders"].(map[string]any)["items"])
 	_, out = e.raw(t, `{ listUsers(limit: 1000) { items { id } } }`, nil, "Authorization", admin)
 	require.GreaterOrEqual(t, len(gqlData(t, out, "listUsers")["items"].([]any)), 2)
+	_, out = e.raw(t, `{ listUsers(filter: {email: {beginsWith: "grace@"}}) { items { id email } } }`, nil, "Authorization", admin)
+	require.Equal(t, []any{map[string]any{"id": sub, "email": "grace@example.com"}}, gqlData(t, out, "listUsers")["items"], "listUsers is filterable")
+	_, out = e.raw(t, `{ listUsers(filter: {email: {size: {between: [1]}}}) { items { id } } }`, nil, "Authorization", admin)
+	requireCode(t, out, "BadRequest")
 
 	// updateUser: own fields only; usernames unique regardless of case, freed on change.
 	upd := `mutation($in: UpdateUserInput!) { updateUser(input: $in) { id username name address phone } }`

@@ -75,7 +75,7 @@ type QueryResolver interface {
 	ListProducts(ctx context.Context, filter *product.Filter, limit *int, nextToken *string) (*model.ModelProductConnection, error)
 	Me(ctx context.Context) (*user.User, error)
 	GetUser(ctx context.Context, id string) (*user.User, error)
-	ListUsers(ctx context.Context, limit *int, nextToken *string) (*model.ModelUserConnection, error)
+	ListUsers(ctx context.Context, filter *user.Filter, limit *int, nextToken *string) (*model.ModelUserConnection, error)
 	GetWaitlist(ctx context.Context, id string) (*waitlist.Waitlist, error)
 	ListWaitlists(ctx context.Context, namePrefix *string, limit *int, nextToken *string) (*model.ModelWaitlistConnection, error)
 	MyWaitlistEntries(ctx context.Context, limit *int, nextToken *string) (*model.ModelWaitlistEntryConnection, error)
@@ -1030,22 +1030,30 @@ func (ec *executionContext) field_Query_listProducts_args(ctx context.Context, r
 func (ec *executionContext) field_Query_listUsers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*user.Filter, error) {
+			return ec.unmarshalOModelUserFilterInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋuserᚐFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["limit"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "nextToken",
+	args["limit"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "nextToken",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["nextToken"] = arg1
+	args["nextToken"] = arg2
 	return args, nil
 }
 
@@ -3531,7 +3539,7 @@ func (ec *executionContext) _Query_listUsers(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ListUsers(ctx, fc.Args["limit"].(*int), fc.Args["nextToken"].(*string))
+			return ec.Resolvers.Query().ListUsers(ctx, fc.Args["filter"].(*user.Filter), fc.Args["limit"].(*int), fc.Args["nextToken"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ModelUserConnection) graphql.Marshaler {

@@ -245,7 +245,7 @@ type ComplexityRoot struct {
 		ListFlights         func(childComplexity int, filter *flight.Filter, limit *int, nextToken *string) int
 		ListOrders          func(childComplexity int, status *order.Status, limit *int, nextToken *string) int
 		ListProducts        func(childComplexity int, filter *product.Filter, limit *int, nextToken *string) int
-		ListUsers           func(childComplexity int, limit *int, nextToken *string) int
+		ListUsers           func(childComplexity int, filter *user.Filter, limit *int, nextToken *string) int
 		ListWaitlists       func(childComplexity int, namePrefix *string, limit *int, nextToken *string) int
 		Me                  func(childComplexity int) int
 		MyWaitlistEntries   func(childComplexity int, limit *int, nextToken *string) int
@@ -1432,7 +1432,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ListUsers(childComplexity, args["limit"].(*int), args["nextToken"].(*string)), true
+		return e.ComplexityRoot.Query.ListUsers(childComplexity, args["filter"].(*user.Filter), args["limit"].(*int), args["nextToken"].(*string)), true
 	case "Query.listWaitlists":
 		if e.ComplexityRoot.Query.ListWaitlists == nil {
 			break
@@ -1760,6 +1760,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputModelSizeInput,
 		ec.unmarshalInputModelStringInput,
 		ec.unmarshalInputModelStringKeyConditionInput,
+		ec.unmarshalInputModelUserFilterInput,
 		ec.unmarshalInputOrderItemInput,
 		ec.unmarshalInputPlaceOrderInput,
 		ec.unmarshalInputUpdateFlightInput,
@@ -2618,6 +2619,18 @@ type ModelUserConnection @aws_cognito_user_pools {
   nextToken: String
 }
 
+input ModelUserFilterInput {
+  id: ModelIDInput
+  email: ModelStringInput
+  username: ModelStringInput
+  name: ModelStringInput
+  address: ModelStringInput
+  phone: ModelStringInput
+  and: [ModelUserFilterInput]
+  or: [ModelUserFilterInput]
+  not: ModelUserFilterInput
+}
+
 "Your profile's editable fields: omitted fields stay, an empty string clears one."
 input UpdateUserInput {
   name: String
@@ -2631,8 +2644,8 @@ extend type Query {
   me: User @aws_cognito_user_pools
   "A profile: your own, or anyone's for Admin; null otherwise."
   getUser(id: ID!): User @aws_cognito_user_pools
-  "Admin: every profile. Paginated: limit 1..1000 (default 100)."
-  listUsers(limit: Int, nextToken: String): ModelUserConnection @aws_cognito_user_pools(cognito_groups: ["Admin"])
+  "Admin: every profile (deleted users left out), in id order, filtered. Paginated: limit 1..1000 (default 100)."
+  listUsers(filter: ModelUserFilterInput, limit: Int, nextToken: String): ModelUserConnection @aws_cognito_user_pools(cognito_groups: ["Admin"])
 }
 
 extend type Mutation {

@@ -476,6 +476,92 @@ func (ec *executionContext) fieldContext_User_loyalty(_ context.Context, field g
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputModelUserFilterInput(ctx context.Context, obj any) (user.Filter, error) {
+	var it user.Filter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "email", "username", "name", "address", "phone", "and", "or", "not"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOModelIDInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "username":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("username"))
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Username = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "address":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address"))
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOModelStringInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋinternalᚋfilterᚐStringInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOModelUserFilterInput2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋuserᚐFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOModelUserFilterInput2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋuserᚐFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOModelUserFilterInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋuserᚐFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, obj any) (user.UpdateInput, error) {
 	var it user.UpdateInput
 	if obj == nil {
@@ -909,6 +995,31 @@ func (ec *executionContext) marshalOModelUserConnection2ᚖgithubᚗcomᚋskygra
 		return graphql.Null
 	}
 	return ec._ModelUserConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOModelUserFilterInput2ᚕᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋuserᚐFilter(ctx context.Context, v any) ([]*user.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*user.Filter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalOModelUserFilterInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋuserᚐFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOModelUserFilterInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋuserᚐFilter(ctx context.Context, v any) (*user.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputModelUserFilterInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋuserᚐUser(ctx context.Context, sel ast.SelectionSet, v *user.User) graphql.Marshaler {

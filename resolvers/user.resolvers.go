@@ -54,8 +54,8 @@ func (r *queryResolver) GetUser(ctx context.Context, id string) (*user.User, err
 	return u, err
 }
 
-func (r *queryResolver) ListUsers(ctx context.Context, limit *int, nextToken *string) (*model.ModelUserConnection, error) {
-	p, err := r.users.List(ctx, userCaller(ctx), limit, nextToken)
+func (r *queryResolver) ListUsers(ctx context.Context, filter *user.Filter, limit *int, nextToken *string) (*model.ModelUserConnection, error) {
+	p, err := r.users.List(ctx, userCaller(ctx), filter, limit, nextToken)
 	if err != nil {
 		return nil, err
 	}

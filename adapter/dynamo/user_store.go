@@ -282,9 +282,10 @@ func (r *UserRepository) Delete(ctx context.Context, prev *user.User) error {
 	return apperr.Errorf("user %s: guard out of step (failed items %v)", prev.ID, failed)
 }
 
-// List pages through the profiles in id order: a Query on GSI2 (keys only), BatchGet.
-func (r *UserRepository) List(ctx context.Context, limit int, nextToken string) (user.Page, error) {
-	scope, err := scopeOf("users.list")
+// List pages through the profiles in id order: a Query on GSI2 (keys only), BatchGet,
+// then the filter.
+func (r *UserRepository) List(ctx context.Context, f *user.Filter, limit int, nextToken string) (user.Page, error) {
+	scope, err := scopeOf("users.list", f)
 	if err != nil {
 		return user.Page{}, err
 	}
@@ -300,10 +301,13 @@ func (r *UserRepository) List(ctx context.Context, limit int, nextToken string) 
 		}
 	}
 	var out []*user.User
-	p, err := r.s.queryPage(ctx, in, limit, false, gsi2KeyAttrs, r.s.resolveKeys, func(it item) (bool, error) {
+	p, err := r.s.queryPage(ctx, in, limit, f != nil, gsi2KeyAttrs, r.s.resolveKeys, func(it item) (bool, error) {
 		u, err := decodeUser(it)
 		if err != nil {
 			return false, err
+		}
+		if !f.Match(u) {
+			return false, nil
 		}
 		out = append(out, u)
 		return true, nil

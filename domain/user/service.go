@@ -106,10 +106,13 @@ func (s *Service) GetMany(ctx context.Context, ids []string) (map[string]*User, 
 	return s.repo.GetMany(ctx, ids)
 }
 
-// List is listUsers (Admin).
-func (s *Service) List(ctx context.Context, c Caller, limit *int, nextToken *string) (Page, error) {
+// List is listUsers (Admin), filtered by f (nil: every profile).
+func (s *Service) List(ctx context.Context, c Caller, f *Filter, limit *int, nextToken *string) (Page, error) {
 	if !c.Admin {
 		return Page{}, apperr.New(apperr.Unauthorized, "only Admin lists users")
+	}
+	if err := f.Validate("filter"); err != nil {
+		return Page{}, err
 	}
 	n, err := filter.Limit(limit, DefaultLimit, MaxLimit)
 	if err != nil {
@@ -119,7 +122,7 @@ func (s *Service) List(ctx context.Context, c Caller, limit *int, nextToken *str
 	if nextToken != nil {
 		tok = *nextToken
 	}
-	return s.repo.List(ctx, n, tok)
+	return s.repo.List(ctx, f, n, tok)
 }
 
 // Delete is deleteUser (Admin): disable (the identity provider's half: the account

@@ -116,15 +116,16 @@ type Page struct {
 //     write; a freed email or username can be claimed again. From then on Get of the id is
 //     ErrDeleted (NotFound), Create of the id is Conflict with ErrExists, Update and a
 //     second Delete are Conflict or NotFound, and GetMany and List leave the id out.
-//   - List returns pages of at most Limit profiles in id order, with a NextToken that
-//     resumes exactly after the last one; a NextToken of another query is a BadRequest.
+//   - List returns pages of at most Limit profiles in id order that match the filter (nil:
+//     all), with a NextToken that resumes exactly after the last one; a NextToken of
+//     another query (or another filter) is a BadRequest.
 type Repository interface {
 	Create(ctx context.Context, u *User) error
 	Get(ctx context.Context, id string) (*User, error)
 	GetMany(ctx context.Context, ids []string) (map[string]*User, error)
 	Update(ctx context.Context, prev, next *User) error
 	Delete(ctx context.Context, prev *User) error
-	List(ctx context.Context, limit int, nextToken string) (Page, error)
+	List(ctx context.Context, f *Filter, limit int, nextToken string) (Page, error)
 }
 
 // ErrExists is in the chain of Create's Conflict when the profile itself exists (not a

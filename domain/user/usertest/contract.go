@@ -13,7 +13,10 @@ import (
 
 	"github.com/skygraph/skygraph/domain/user"
 	"github.com/skygraph/skygraph/internal/apperr"
+	"github.com/skygraph/skygraph/internal/filter"
 )
+
+func ptr[T any](v T) *T { return &v }
 
 // Make returns a valid profile.
 func Make(id, email, username string) *user.User {
@@ -128,7 +131,7 @@ func RunRepositoryContract(t *testing.T, newRepo func(t *testing.T) user.Reposit
 		require.NoError(t, err)
 		require.Len(t, many, 1)
 		require.Contains(t, many, "b")
-		p, err := r.List(ctx, 10, "")
+		p, err := r.List(ctx, nil, 10, "")
 		require.NoError(t, err)
 		require.Len(t, p.Items, 1)
 		require.Equal(t, "b", p.Items[0].ID)
@@ -152,7 +155,7 @@ func RunRepositoryContract(t *testing.T, newRepo func(t *testing.T) user.Reposit
 		var ids []string
 		tok := ""
 		for {
-			p, err := r.List(ctx, 5, tok)
+			p, err := r.List(ctx, nil, 5, tok)
 			require.NoError(t, err)
 			for _, u := range p.Items {
 				ids = append(ids, u.ID)
@@ -164,7 +167,27 @@ func RunRepositoryContract(t *testing.T, newRepo func(t *testing.T) user.Reposit
 		}
 		require.Len(t, ids, 23)
 		require.Equal(t, "u00", ids[0])
-		_, err := r.List(ctx, 5, "forged")
+
+		// Filtered: u1x (10 of them) in pages of 3; a token of the unfiltered listing is refused.
+		f := &user.Filter{ID: &filter.StringInput{BeginsWith: ptr("u1")}}
+		ids, tok = nil, ""
+		for {
+			p, err := r.List(ctx, f, 3, tok)
+			require.NoError(t, err)
+			for _, u := range p.Items {
+				ids = append(ids, u.ID)
+			}
+			if p.NextToken == "" {
+				break
+			}
+			tok = p.NextToken
+		}
+		require.Equal(t, []string{"u10", "u11", "u12", "u13", "u14", "u15", "u16", "u17", "u18", "u19"}, ids)
+		first, err := r.List(ctx, nil, 5, "")
+		require.NoError(t, err)
+		_, err = r.List(ctx, f, 5, first.NextToken)
+		require.Equal(t, apperr.BadRequest, apperr.CodeOf(err), "a token of another filter")
+		_, err = r.List(ctx, nil, 5, "forged")
 		require.Equal(t, apperr.BadRequest, apperr.CodeOf(err))
 	})
 }
