@@ -157,6 +157,16 @@ func TestDeleteUser(t *testing.T) {
 	requireCode(t, out, "Unauthorized")
 	_, err := e.app.Store.Users().Get(ctx, sub)
 	require.ErrorIs(t, err, user.ErrDeleted, "a tombstone, not a lazily recreated profile")
+	// Nor can it create anything the deleted user would own.
+	stockBefore, heldBefore := stockOf(t, e, p.ID)
+	_, out = e.raw(t, `mutation($in: PlaceOrderInput!) { placeOrder(input: $in) { id } }`,
+		orderVars(hold(t, e, leaver, 500, cardsim.TokenVisa), line{p.ID, 1}), "Authorization", leaver.token)
+	requireCode(t, out, "Unauthorized")
+	f := newFlight(t, e, 10, 100, 5)
+	_, out = book(t, e, leaver, authorize(t, e, leaver, f, cardsim.TokenVisa), f.ID)
+	requireCode(t, out, "Unauthorized")
+	stock, held := stockOf(t, e, p.ID)
+	require.Equal(t, []int{stockBefore, heldBefore}, []int{stock, held}, "the refused order held nothing")
 
 	// The guards went with the profile: the username is free again.
 	_, out = e.raw(t, `mutation { updateUser(input: {username: "leaver"}) { username } }`, nil, "Authorization", other.token)
