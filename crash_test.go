@@ -125,11 +125,10 @@ func (p *proc) mustGQL(t *testing.T, token, query string, vars map[string]any) m
 	return out["data"].(map[string]any)
 }
 
-// TestKilledProcessBookingIsFinished kills a real server process in the middle of the
-// booking saga (os.Exit, no deferred code, no compensation), then checks that another
-// process finishes the booking: the client's retry, or the recovery job run on its own
-// (`skygraph run-job booking-recovery`). DynamoDB Local holds the state across processes.
-func TestKilledProcessBookingIsFinished(t *testing.T) {
+// crashSetup builds the crash-test binary and seeds a fresh DynamoDB Local table (seedDays
+// of flights) that outlives the processes; it returns the binary and their environment.
+func crashSetup(t *testing.T, seedDays int) (string, []string) {
+	t.Helper()
 	b, ok := dynamotest.Local(t)
 	if !ok {
 		t.Skip("needs DynamoDB Local: state must outlive the process")
@@ -142,9 +141,18 @@ func TestKilledProcessBookingIsFinished(t *testing.T) {
 	env := []string{
 		"SKYGRAPH_TABLE=" + table, "SKYGRAPH_DYNAMODB_ENDPOINT=" + b.Endpoint,
 		"SKYGRAPH_LOCAL_SIGNING_KEY=" + string(key), "SKYGRAPH_TOKEN_SECRET=crash-test-token-secret-0123456789",
-		"SKYGRAPH_SEED_DAYS=2", "AWS_EC2_METADATA_DISABLED=true", "HOME=" + tmp, "TMPDIR=" + tmp,
+		fmt.Sprintf("SKYGRAPH_SEED_DAYS=%d", seedDays), "AWS_EC2_METADATA_DISABLED=true", "HOME=" + tmp, "TMPDIR=" + tmp,
 	}
 	require.Equal(t, 0, startProc(t, bin, env, "seed").wait(t))
+	return bin, env
+}
+
+// TestKilledProcessBookingIsFinished kills a real server process in the middle of the
+// booking saga (os.Exit, no deferred code, no compensation), then checks that another
+// process finishes the booking: the client's retry, or the recovery job run on its own
+// (`skygraph run-job booking-recovery`). DynamoDB Local holds the state across processes.
+func TestKilledProcessBookingIsFinished(t *testing.T) {
+	bin, env := crashSetup(t, 2)
 
 	tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)
 	for _, c := range []struct {
@@ -212,21 +220,7 @@ func TestKilledProcessBookingIsFinished(t *testing.T) {
 // (`skygraph run-job booking-recovery`, which sweeps both sagas). At rest: captured money
 // ⇔ a PAID order, the capture exactly the total and made once, stock = initial − held.
 func TestKilledProcessOrderIsFinished(t *testing.T) {
-	b, ok := dynamotest.Local(t)
-	if !ok {
-		t.Skip("needs DynamoDB Local: state must outlive the process")
-	}
-	bin := buildBinary(t, "skygraph-crashtest", "crashtest") // with crashhook_crashtest.go
-	table := dynamotest.NewTable(t, dynamotest.Client(t, b))
-	key, err := localidp.GenerateKeyPEM()
-	require.NoError(t, err)
-	tmp := t.TempDir()
-	env := []string{
-		"SKYGRAPH_TABLE=" + table, "SKYGRAPH_DYNAMODB_ENDPOINT=" + b.Endpoint,
-		"SKYGRAPH_LOCAL_SIGNING_KEY=" + string(key), "SKYGRAPH_TOKEN_SECRET=crash-test-token-secret-0123456789",
-		"SKYGRAPH_SEED_DAYS=1", "AWS_EC2_METADATA_DISABLED=true", "HOME=" + tmp, "TMPDIR=" + tmp,
-	}
-	require.Equal(t, 0, startProc(t, bin, env, "seed").wait(t))
+	bin, env := crashSetup(t, 1)
 
 	const initial, qty, price = 20, 3, 1250
 	for i, c := range []struct {

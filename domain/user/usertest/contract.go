@@ -152,37 +152,29 @@ func RunRepositoryContract(t *testing.T, newRepo func(t *testing.T) user.Reposit
 		for i := range 23 {
 			require.NoError(t, r.Create(ctx, Make(fmt.Sprintf("u%02d", i), fmt.Sprintf("u%d@example.com", i), "")))
 		}
-		var ids []string
-		tok := ""
-		for {
-			p, err := r.List(ctx, nil, 5, tok)
-			require.NoError(t, err)
-			for _, u := range p.Items {
-				ids = append(ids, u.ID)
+		// listAll pages through a listing to its end, returning the ids in order.
+		listAll := func(f *user.Filter, limit int) []string {
+			var ids []string
+			tok := ""
+			for {
+				p, err := r.List(ctx, f, limit, tok)
+				require.NoError(t, err)
+				for _, u := range p.Items {
+					ids = append(ids, u.ID)
+				}
+				if p.NextToken == "" {
+					return ids
+				}
+				tok = p.NextToken
 			}
-			if p.NextToken == "" {
-				break
-			}
-			tok = p.NextToken
 		}
+		ids := listAll(nil, 5)
 		require.Len(t, ids, 23)
 		require.Equal(t, "u00", ids[0])
 
 		// Filtered: u1x (10 of them) in pages of 3; a token of the unfiltered listing is refused.
 		f := &user.Filter{ID: &filter.StringInput{BeginsWith: ptr("u1")}}
-		ids, tok = nil, ""
-		for {
-			p, err := r.List(ctx, f, 3, tok)
-			require.NoError(t, err)
-			for _, u := range p.Items {
-				ids = append(ids, u.ID)
-			}
-			if p.NextToken == "" {
-				break
-			}
-			tok = p.NextToken
-		}
-		require.Equal(t, []string{"u10", "u11", "u12", "u13", "u14", "u15", "u16", "u17", "u18", "u19"}, ids)
+		require.Equal(t, []string{"u10", "u11", "u12", "u13", "u14", "u15", "u16", "u17", "u18", "u19"}, listAll(f, 3))
 		first, err := r.List(ctx, nil, 5, "")
 		require.NoError(t, err)
 		_, err = r.List(ctx, f, 5, first.NextToken)
