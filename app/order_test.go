@@ -238,7 +238,12 @@ func TestPlaceOrderFlow(t *testing.T) {
 // status, the compare-and-set on expectedStatus, terminal states immutable, the owner's
 // cancellation window, and two Admins racing one transition.
 func TestOrderStatusTransitions(t *testing.T) {
-	e := embeddedEnv(t, nil)
+	for _, be := range dynamotest.Backends(t) {
+		t.Run(be.Name, func(t *testing.T) { testOrderStatusTransitions(t, newEnv(t, be, nil)) })
+	}
+}
+
+func testOrderStatusTransitions(t *testing.T, e *env) {
 	alice := newCustomer(t, e)
 	admin := e.signIn(t, adminEmail, adminPassword)
 	p := newProduct(t, e, 100, 1000)

@@ -110,7 +110,12 @@ func TestUserRelationsRequestCount(t *testing.T) {
 // tombstone; the user's orders stay, with a null customer; a still-valid token of the
 // deleted user gets no profile back and cannot recreate one.
 func TestDeleteUser(t *testing.T) {
-	e := embeddedEnv(t, nil)
+	for _, be := range dynamotest.Backends(t) {
+		t.Run(be.Name, func(t *testing.T) { testDeleteUser(t, newEnv(t, be, nil)) })
+	}
+}
+
+func testDeleteUser(t *testing.T, e *env) {
 	ctx := context.Background()
 	admin := e.signIn(t, adminEmail, adminPassword)
 	del := `mutation($id: ID!) { deleteUser(id: $id) { id username email } }`

@@ -14,13 +14,19 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skygraph/skygraph/adapter/cardsim"
+	"github.com/skygraph/skygraph/adapter/dynamo/dynamotest"
 )
 
 // TestUserProfiles: a profile is made at signUp and, for a user the API did not sign up
 // (Hosted UI, console), on first use; owner/other/Admin reads including the nested
 // User.orders; updateUser's username rules.
 func TestUserProfiles(t *testing.T) {
-	e := embeddedEnv(t, nil)
+	for _, be := range dynamotest.Backends(t) {
+		t.Run(be.Name, func(t *testing.T) { testUserProfiles(t, newEnv(t, be, nil)) })
+	}
+}
+
+func testUserProfiles(t *testing.T, e *env) {
 	ctx := context.Background()
 	admin := e.signIn(t, adminEmail, adminPassword)
 
@@ -83,7 +89,12 @@ func TestUserProfiles(t *testing.T) {
 // TestConcurrentClaimsOneWinner: ten users claim one username at once, and ten clients
 // sign one email up at once: exactly one of each wins, the rest are Conflict.
 func TestConcurrentClaimsOneWinner(t *testing.T) {
-	e := embeddedEnv(t, nil)
+	for _, be := range dynamotest.Backends(t) {
+		t.Run(be.Name, func(t *testing.T) { testConcurrentClaimsOneWinner(t, newEnv(t, be, nil)) })
+	}
+}
+
+func testConcurrentClaimsOneWinner(t *testing.T, e *env) {
 	const n = 10
 	cs := newLoadCustomers(t, e, fmt.Sprintf("claim-%d", time.Now().UnixNano()), n)
 	upd := `mutation($in: UpdateUserInput!) { updateUser(input: $in) { username } }`
