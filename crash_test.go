@@ -125,11 +125,10 @@ func (p *proc) mustGQL(t *testing.T, token, query string, vars map[string]any) m
 	return out["data"].(map[string]any)
 }
 
-// TestKilledProcessBookingIsFinished kills a real server process in the middle of the
-// booking saga (os.Exit, no deferred code, no compensation), then checks that another
-// process finishes the booking: the client's retry, or the recovery job run on its own
-// (`skygraph run-job booking-recovery`). DynamoDB Local holds the state across processes.
-func TestKilledProcessBookingIsFinished(t *testing.T) {
+// crashSetup builds the crash-test binary and seeds a fresh DynamoDB Local table (seedDays
+// of flights) that outlives the processes; it returns the binary and their environment.
+func crashSetup(t *testing.T, seedDays int) (string, []string) {
+	t.Helper()
 	b, ok := dynamotest.Local(t)
 	if !ok {
 		t.Skip("needs DynamoDB Local: state must outlive the process")
@@ -142,9 +141,18 @@ func TestKilledProcessBookingIsFinished(t *testing.T) {
 	env := []string{
 		"SKYGRAPH_TABLE=" + table, "SKYGRAPH_DYNAMODB_ENDPOINT=" + b.Endpoint,
 		"SKYGRAPH_LOCAL_SIGNING_KEY=" + string(key), "SKYGRAPH_TOKEN_SECRET=crash-test-token-secret-0123456789",
-		"SKYGRAPH_SEED_DAYS=2", "AWS_EC2_METADATA_DISABLED=true", "HOME=" + tmp, "TMPDIR=" + tmp,
+		fmt.Sprintf("SKYGRAPH_SEED_DAYS=%d", seedDays), "AWS_EC2_METADATA_DISABLED=true", "HOME=" + tmp, "TMPDIR=" + tmp,
 	}
 	require.Equal(t, 0, startProc(t, bin, env, "seed").wait(t))
+	return bin, env
+}
+
+// TestKilledProcessBookingIsFinished kills a real server process in the middle of the
+// booking saga (os.Exit, no deferred code, no compensation), then checks that another
+// process finishes the booking: the client's retry, or the recovery job run on its own
+// (`skygraph run-job booking-recovery`). DynamoDB Local holds the state across processes.
+func TestKilledProcessBookingIsFinished(t *testing.T) {
+	bin, env := crashSetup(t, 2)
 
 	tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)
 	for _, c := range []struct {
@@ -199,6 +207,84 @@ func TestKilledProcessBookingIsFinished(t *testing.T) {
 			require.Equal(t, num(fl["ticketPrice"])*100, num(bk["payment"].(map[string]any)["capturedAmount"]))
 			require.Equal(t, num(fl["seatCapacity"])-1, num(bk["outboundFlight"].(map[string]any)["seatCapacity"]), "one seat, taken once")
 			require.Equal(t, num(before)+num(fl["ticketPrice"]), num(d["getLoyalty"].(map[string]any)["points"]), "points awarded once")
+
+			require.NoError(t, next.cmd.Process.Signal(syscall.SIGTERM))
+			require.Equal(t, 0, next.wait(t))
+		})
+	}
+}
+
+// TestKilledProcessOrderIsFinished is the killed-process test of the order saga: a real
+// server process dies in the middle of placeOrder (os.Exit at a saga step), and another
+// process finishes the order, by the client's retry or by the recovery job alone
+// (`skygraph run-job booking-recovery`, which sweeps both sagas). At rest: captured money
+// ⇔ a PAID order, the capture exactly the total and made once, stock = initial − held.
+func TestKilledProcessOrderIsFinished(t *testing.T) {
+	bin, env := crashSetup(t, 1)
+
+	const initial, qty, price = 20, 3, 1250
+	for i, c := range []struct {
+		crashAt string
+		by      string // "retry" or "sweep"
+	}{
+		{"order:capture/after", "sweep"},
+		{"order:reserve/after", "retry"},
+		{"order:pay/before", "sweep"},
+	} {
+		t.Run(c.crashAt+" then "+c.by, func(t *testing.T) {
+			doomed := startProc(t, bin, append(env, "SKYGRAPH_CRASH_AT="+c.crashAt))
+			signIn := func(p *proc, email, password string) string {
+				d := p.mustGQL(t, "", `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { idToken } }`, map[string]any{"e": email, "p": password})
+				return d["signIn"].(map[string]any)["idToken"].(string)
+			}
+			admin := signIn(doomed, "admin@example.com", "Admin1234!")
+			token := signIn(doomed, "demo@example.com", "Demo1234!")
+			d := doomed.mustGQL(t, admin, `mutation($sku: String!, $stock: Int!, $price: Int!) { createProduct(input: {sku: $sku, name: "Crash kit",
+				price: $price, currency: "EUR", stock: $stock}) { id } }`, map[string]any{"sku": fmt.Sprintf("CRASH-%d-%d", i, time.Now().UnixNano()), "stock": initial, "price": price})
+			productID := d["createProduct"].(map[string]any)["id"].(string)
+			d = doomed.mustGQL(t, token, `mutation($a: Int!) { authorizePayment(amount: $a, currency: "EUR", cardToken: "tok_visa") { paymentToken } }`,
+				map[string]any{"a": qty * price})
+			paymentToken := d["authorizePayment"].(map[string]any)["paymentToken"].(string)
+			placeDoc := `mutation($t: String!, $p: ID!, $q: Int!) { placeOrder(input: {paymentToken: $t, items: [{productId: $p, quantity: $q}]}) { id status total } }`
+			vars := map[string]any{"t": paymentToken, "p": productID, "q": qty}
+
+			_, err := doomed.gql(token, placeDoc, vars)
+			require.Error(t, err, "the process died answering")
+			require.Equal(t, 137, doomed.wait(t))
+			require.Contains(t, doomed.logs.String(), "crash test: dying now")
+
+			next := startProc(t, bin, env)
+			switch c.by {
+			case "retry":
+				d = next.mustGQL(t, token, placeDoc, vars)
+				require.Equal(t, "PAID", d["placeOrder"].(map[string]any)["status"])
+			case "sweep":
+				d = next.mustGQL(t, token, `{ listOrders(limit: 1000) { items { status paymentToken } } }`, nil)
+				require.Contains(t, d["listOrders"].(map[string]any)["items"], map[string]any{"status": "PLACED", "paymentToken": paymentToken},
+					"held, not yet paid, until the sweep")
+				job := startProc(t, bin, append(env, "SKYGRAPH_BOOKING_RECOVER_AFTER=1ms"), "run-job", "booking-recovery")
+				require.Equal(t, 0, job.wait(t), "%s", job.logs.String())
+				require.Contains(t, job.logs.String(), `"paid":1`)
+				// The client's retry after the sweep answers the same order, without a second capture.
+				d = next.mustGQL(t, token, placeDoc, vars)
+				require.Equal(t, "PAID", d["placeOrder"].(map[string]any)["status"])
+			}
+			d = next.mustGQL(t, token, `{ listOrders(limit: 1000) { items { id status total paymentToken payment { status capturedAmount } } } }`, nil)
+			var mine []map[string]any
+			for _, it := range d["listOrders"].(map[string]any)["items"].([]any) {
+				if o := it.(map[string]any); o["paymentToken"] == paymentToken {
+					mine = append(mine, o)
+				}
+			}
+			require.Len(t, mine, 1, "one order for the payment token")
+			o := mine[0]
+			num := func(v any) int { return int(v.(float64)) }
+			require.Equal(t, "PAID", o["status"])
+			require.Equal(t, "CAPTURED", o["payment"].(map[string]any)["status"], "captured money ⇔ a PAID order")
+			require.Equal(t, qty*price, num(o["payment"].(map[string]any)["capturedAmount"]), "captured exactly the total, once")
+			require.Equal(t, qty*price, num(o["total"]))
+			d = next.mustGQL(t, "", `query($id: ID!) { getProduct(id: $id) { stock } }`, map[string]any{"id": productID})
+			require.Equal(t, initial-qty, num(d["getProduct"].(map[string]any)["stock"]), "stock = initial − held, taken once")
 
 			require.NoError(t, next.cmd.Process.Signal(syscall.SIGTERM))
 			require.Equal(t, 0, next.wait(t))

@@ -6,8 +6,9 @@ import (
 	"log/slog"
 
 	"github.com/skygraph/skygraph/domain/booking"
+	"github.com/skygraph/skygraph/domain/order"
 )
 
-// crashHook is the killed-process tests' fault injection; release builds have none (see
+// crashHooks are the killed-process tests' fault injection; release builds have none (see
 // crashhook_crashtest.go, built only with -tags crashtest).
-func crashHook(func(string) string, *slog.Logger) booking.Hook { return nil }
+func crashHooks(func(string) string, *slog.Logger) (booking.Hook, order.Hook) { return nil, nil }

@@ -11,6 +11,9 @@ package main
 //   - EventBridge events carrying {"skygraph-job": NAME} (the input the CDK rules set), or
 //     a raw "Scheduled Event" whose detail carries it, run that background job from the
 //     jobs.Registry.
+//   - Cognito PostConfirmation trigger events (triggerSource PostConfirmation_*, the user
+//     pool's lambdaTriggers.postConfirmation in the CDK app) create the confirmed user's
+//     profile, idempotently (user.Service.Register), and answer the event unchanged.
 //   - Anything else fails the invocation: an event this build cannot handle must be seen
 //     (error metrics, retries, the dead-letter queue), not acknowledged and dropped.
 //
@@ -37,6 +40,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/skygraph/skygraph/app"
+	"github.com/skygraph/skygraph/domain/user"
 	"github.com/skygraph/skygraph/internal/jobs"
 )
 
@@ -62,6 +66,7 @@ func runLambda(ctx context.Context, cfg app.Config, log *slog.Logger) error {
 	}
 	h := newLambdaHandler(a.Handler, backgroundJobs(a), log)
 	h.deliver = a.DeliverWaitlistMessage
+	h.confirmed = a.Users.Register
 	go func() {
 		<-ctx.Done() // main's signal.NotifyContext: SIGTERM or SIGINT
 		log.Info("shutting down: closing the app", "signal", context.Cause(ctx).Error())
@@ -90,6 +95,9 @@ type lambdaHandler struct {
 	// deliver handles one SQS message body of the waitlist notification queue (the event
 	// source mapping's records); nil: SQS events are unsupported.
 	deliver func(ctx context.Context, body string) error
+	// confirmed creates the profile of a user Cognito has just confirmed (the
+	// PostConfirmation trigger); nil: trigger events are unsupported.
+	confirmed func(ctx context.Context, sub, email, name string) (*user.User, error)
 }
 
 func newLambdaHandler(h http.Handler, registry jobs.Registry, log *slog.Logger) *lambdaHandler {
@@ -117,6 +125,7 @@ const (
 	errUnknownJob       = "UnknownJob"
 	errJobFailed        = "JobFailed"
 	errHTTPAdapter      = "HTTPAdapter"
+	errPostConfirmation = "PostConfirmationFailed"
 )
 
 // invokeError is a failed invocation: kind becomes the Lambda errorType, err stays
@@ -151,6 +160,8 @@ type eventProbe struct {
 	Records []struct {
 		EventSource string `json:"eventSource"`
 	} `json:"Records"`
+	// TriggerSource is set by Cognito user pool triggers (PostConfirmation_ConfirmSignUp, …).
+	TriggerSource string `json:"triggerSource"`
 }
 
 func (h *lambdaHandler) dispatch(ctx context.Context, payload []byte) ([]byte, error) {
@@ -181,11 +192,43 @@ func (h *lambdaHandler) dispatch(ctx context.Context, payload []byte) ([]byte, e
 		return h.serveHTTP(ctx, payload)
 	case len(p.Records) > 0 && p.Records[0].EventSource == "aws:sqs" && h.deliver != nil:
 		return h.handleSQS(ctx, payload)
+	case strings.HasPrefix(p.TriggerSource, "PostConfirmation_") && h.confirmed != nil:
+		return h.postConfirmation(ctx, payload)
 	case p.HTTPMethod != "":
 		return nil, h.unsupported(ctx, "API Gateway payload format 1.0 and ALB events are not served: use an HTTP API with payload format 2.0 or a Function URL", top)
 	default:
 		return nil, h.unsupported(ctx, "unknown event shape", top)
 	}
+}
+
+// postConfirmation handles Cognito's PostConfirmation trigger: for a confirmed sign-up
+// (Hosted UI, console, or the API's own confirmSignUp) it creates the user's profile from
+// the event's attributes; a profile that exists already is success, so Cognito's retries
+// and the API's other creation paths (signUp, lazy creation on first use) agree. Cognito
+// expects the event back unchanged. A failure fails the invocation, which Cognito reports
+// to the confirming client (the user stays confirmed, and the profile is then created
+// lazily on their first signed-in request).
+func (h *lambdaHandler) postConfirmation(ctx context.Context, payload []byte) ([]byte, error) {
+	var ev events.CognitoEventUserPoolsPostConfirmation
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return nil, h.unsupported(ctx, fmt.Sprintf("PostConfirmation event does not decode: %v", err), nil)
+	}
+	if ev.TriggerSource != "PostConfirmation_ConfirmSignUp" {
+		return payload, nil // a confirmed password reset: nothing to create
+	}
+	attrs := ev.Request.UserAttributes
+	sub := attrs["sub"]
+	if sub == "" {
+		sub = ev.UserName // an email-username pool's userName is the sub
+	}
+	_, err := h.confirmed(ctx, sub, attrs["email"], attrs["name"])
+	if err != nil {
+		h.log.ErrorContext(ctx, "PostConfirmation: profile not created (it will be on first use)",
+			"request_id", awsRequestID(ctx), "sub", sub, "error", err.Error())
+		return nil, &invokeError{kind: errPostConfirmation, err: err}
+	}
+	h.log.InfoContext(ctx, "PostConfirmation: profile ready", "request_id", awsRequestID(ctx), "sub", sub)
+	return payload, nil
 }
 
 // unsupported logs the top-level keys of an event it cannot handle (never the values,

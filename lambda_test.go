@@ -586,6 +586,15 @@ func TestLambdaBootstrapAgainstFakeRuntimeAPI(t *testing.T) {
 		require.Equal(t, "response", res.kind, "%s: %s", job, res.body)
 	}
 
+	// 2c. Cognito's PostConfirmation trigger: the profile is created and the event answered
+	// unchanged, twice (idempotent).
+	pc := postConfirmationEvent("PostConfirmation_ConfirmSignUp", "4f1c2b9e-0000-4000-8000-000000000001", "hosted@example.com", "Hosted")
+	for range 2 {
+		res = rt.invoke(t, pc, hangGuard)
+		require.Equal(t, "response", res.kind, "%s", res.body)
+		require.JSONEq(t, pc, string(res.body))
+	}
+
 	// 3. SIGTERM (what Lambda sends before shutting the instance down) closes the App.
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	select {
@@ -603,7 +612,7 @@ func TestLambdaBootstrapAgainstFakeRuntimeAPI(t *testing.T) {
 			msgs = append(msgs, line.Msg)
 		}
 	}
-	for _, want := range []string{"skygraph ready on Lambda", "unknown job: failing the invocation so it is retried and reaches the dead-letter queue", "shutting down: closing the app", "stopped"} {
+	for _, want := range []string{"skygraph ready on Lambda", "PostConfirmation: profile ready", "unknown job: failing the invocation so it is retried and reaches the dead-letter queue", "shutting down: closing the app", "stopped"} {
 		require.True(t, slices.Contains(msgs, want), "log has %q: %v", want, msgs)
 	}
 }

@@ -92,7 +92,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 		if getenv("AWS_LAMBDA_RUNTIME_API") != "" {
 			return runLambda(ctx, cfg, log)
 		}
-		return serve(ctx, cfg, log, h, app.Options{BookingHook: crashHook(getenv, log)})
+		bookingHook, orderHook := crashHooks(getenv, log)
+		return serve(ctx, cfg, log, h, app.Options{BookingHook: bookingHook, OrderHook: orderHook})
 	case "init-table", "seed":
 		if cfg.Embedded() {
 			return fmt.Errorf("%s: set SKYGRAPH_TABLE (and SKYGRAPH_DYNAMODB_ENDPOINT for DynamoDB Local); the embedded store is created and seeded by `serve`", cmd)

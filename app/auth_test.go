@@ -190,6 +190,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"Query.getUser":       signedIn,
 		"Query.listUsers":     adminOnly,
 		"Mutation.updateUser": signedIn,
+		"Mutation.deleteUser": adminOnly,
 	}
 	schema := resolvers.NewSchema(resolvers.Deps{}).Schema()
 	got := map[string][]string{}

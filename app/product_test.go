@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/skygraph/skygraph/adapter/dynamo/dynamotest"
 )
 
 const createProductDoc = `mutation($in: CreateProductInput!) { createProduct(input: $in) { id sku name price currency stock version } }`
@@ -30,7 +32,12 @@ func createProduct(t *testing.T, e *env, admin, sku string, price, stock int) pr
 // TestProductCatalog: Admin creates, edits (compare-and-set on version) and deletes;
 // SKUs are unique case-insensitively; anyone reads; invalid input is a BadRequest.
 func TestProductCatalog(t *testing.T) {
-	e := embeddedEnv(t, nil)
+	for _, be := range dynamotest.Backends(t) {
+		t.Run(be.Name, func(t *testing.T) { testProductCatalog(t, newEnv(t, be, nil)) })
+	}
+}
+
+func testProductCatalog(t *testing.T, e *env) {
 	admin := e.signIn(t, adminEmail, adminPassword)
 	p := createProduct(t, e, admin, "mug-1", 1250, 3)
 	require.Equal(t, "MUG-1", p.SKU)

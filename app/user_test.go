@@ -14,13 +14,19 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skygraph/skygraph/adapter/cardsim"
+	"github.com/skygraph/skygraph/adapter/dynamo/dynamotest"
 )
 
 // TestUserProfiles: a profile is made at signUp and, for a user the API did not sign up
 // (Hosted UI, console), on first use; owner/other/Admin reads including the nested
 // User.orders; updateUser's username rules.
 func TestUserProfiles(t *testing.T) {
-	e := embeddedEnv(t, nil)
+	for _, be := range dynamotest.Backends(t) {
+		t.Run(be.Name, func(t *testing.T) { testUserProfiles(t, newEnv(t, be, nil)) })
+	}
+}
+
+func testUserProfiles(t *testing.T, e *env) {
 	ctx := context.Background()
 	admin := e.signIn(t, adminEmail, adminPassword)
 
@@ -61,6 +67,10 @@ func TestUserProfiles(t *testing.T) {
 	require.Equal(t, []any{map[string]any{"id": o.ID, "status": "PAID"}}, gqlData(t, out, "me")["orders"].(map[string]any)["items"])
 	_, out = e.raw(t, `{ listUsers(limit: 1000) { items { id } } }`, nil, "Authorization", admin)
 	require.GreaterOrEqual(t, len(gqlData(t, out, "listUsers")["items"].([]any)), 2)
+	_, out = e.raw(t, `{ listUsers(filter: {email: {beginsWith: "grace@"}}) { items { id email } } }`, nil, "Authorization", admin)
+	require.Equal(t, []any{map[string]any{"id": sub, "email": "grace@example.com"}}, gqlData(t, out, "listUsers")["items"], "listUsers is filterable")
+	_, out = e.raw(t, `{ listUsers(filter: {email: {size: {between: [1]}}}) { items { id } } }`, nil, "Authorization", admin)
+	requireCode(t, out, "BadRequest")
 
 	// updateUser: own fields only; usernames unique regardless of case, freed on change.
 	upd := `mutation($in: UpdateUserInput!) { updateUser(input: $in) { id username name address phone } }`
@@ -79,7 +89,12 @@ func TestUserProfiles(t *testing.T) {
 // TestConcurrentClaimsOneWinner: ten users claim one username at once, and ten clients
 // sign one email up at once: exactly one of each wins, the rest are Conflict.
 func TestConcurrentClaimsOneWinner(t *testing.T) {
-	e := embeddedEnv(t, nil)
+	for _, be := range dynamotest.Backends(t) {
+		t.Run(be.Name, func(t *testing.T) { testConcurrentClaimsOneWinner(t, newEnv(t, be, nil)) })
+	}
+}
+
+func testConcurrentClaimsOneWinner(t *testing.T, e *env) {
 	const n = 10
 	cs := newLoadCustomers(t, e, fmt.Sprintf("claim-%d", time.Now().UnixNano()), n)
 	upd := `mutation($in: UpdateUserInput!) { updateUser(input: $in) { username } }`

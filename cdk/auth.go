@@ -60,6 +60,20 @@ func NewAuthStack(scope constructs.Construct, id string, cfg Config) *AuthStack 
 			"sign-ins with compromised credentials and challenges risky ones instead."),
 	}}, jsii.Bool(true))
 
+	if cfg.Flavour != flavourFargate {
+		// The PostConfirmation trigger is the API function (lambda.go's dispatch creates the
+		// confirmed user's profile). The pool names it by its fixed name rather than by a
+		// reference: the function's stack already refers to this one (pool id, client id),
+		// and a reference back would be a cycle. The function's stack grants Cognito the
+		// invoke permission (LambdaStack.allowPostConfirmation).
+		fn := awscdk.Fn_Join(jsii.String(""), &[]*string{
+			jsii.String("arn:"), awscdk.Aws_PARTITION(), jsii.String(":lambda:"), awscdk.Aws_REGION(),
+			jsii.String(":"), awscdk.Aws_ACCOUNT_ID(), jsii.String(":function:" + lambdaFunctionName),
+		})
+		cfn := s.Pool.Node().DefaultChild().(awscognito.CfnUserPool)
+		cfn.SetLambdaConfig(&awscognito.CfnUserPool_LambdaConfigProperty{PostConfirmation: fn})
+	}
+
 	s.Client = s.Pool.AddClient(jsii.String("AppClient"), &awscognito.UserPoolClientOptions{
 		// A public client: browsers and mobile apps cannot keep a secret, and the server's
 		// InitiateAuth calls send none (no SECRET_HASH).

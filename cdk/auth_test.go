@@ -2,6 +2,7 @@ package main
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -69,4 +70,48 @@ func anySlice(s []string) []any {
 		out[i] = v
 	}
 	return out
+}
+
+// TestPostConfirmationTrigger: on the Lambda flavour the pool's PostConfirmation trigger is
+// the API function (by its fixed name: the function's stack refers to the pool, so a
+// reference back would be a cycle), and the function lets exactly this pool's Cognito
+// invoke it. The Fargate flavour has no function and no trigger (profiles are then created
+// at signUp and lazily on first use).
+func TestPostConfirmationTrigger(t *testing.T) {
+	a := app(t, "lambda")
+	pool := props(only(t, a.template(t, a.Sky.Auth.Stack), "AWS::Cognito::UserPool"))
+	trigger := jsonString(get(pool, "LambdaConfig", "PostConfirmation"))
+	if !strings.Contains(trigger, ":function:"+lambdaFunctionName) || !strings.Contains(trigger, ":lambda:") {
+		t.Errorf("LambdaConfig.PostConfirmation = %s, want the ARN of function %s", trigger, lambdaFunctionName)
+	}
+	lt := a.template(t, a.Sky.Lambda.Stack)
+	fn := props(only(t, lt, "AWS::Lambda::Function"))
+	if fn["FunctionName"] != lambdaFunctionName {
+		t.Errorf("function name %v, want %s (the trigger names it)", fn["FunctionName"], lambdaFunctionName)
+	}
+	var found bool
+	for _, perm := range resources(lt, "AWS::Lambda::Permission") {
+		p := props(perm)
+		if p["Principal"] != "cognito-idp.amazonaws.com" {
+			continue
+		}
+		found = true
+		if p["Action"] != "lambda:InvokeFunction" {
+			t.Errorf("Cognito permission action %v", p["Action"])
+		}
+		if src := jsonString(p["SourceArn"]); !strings.Contains(src, "ImportValue") || !strings.Contains(src, "UserPool") {
+			t.Errorf("Cognito permission SourceArn %s, want the pool's ARN (imported from the auth stack)", src)
+		}
+		if p["SourceAccount"] == nil {
+			t.Errorf("Cognito permission without SourceAccount")
+		}
+	}
+	if !found {
+		t.Errorf("no lambda:InvokeFunction permission for cognito-idp.amazonaws.com")
+	}
+
+	f := app(t, "fargate")
+	if lc := get(props(only(t, f.template(t, f.Sky.Auth.Stack), "AWS::Cognito::UserPool")), "LambdaConfig"); lc != nil {
+		t.Errorf("fargate flavour: LambdaConfig %s, want none", jsonString(lc))
+	}
 }

@@ -65,6 +65,11 @@ type LambdaStack struct {
 	Waitlist    *WaitlistNotifications
 }
 
+// lambdaFunctionName is the API function's physical name, which the user pool's
+// PostConfirmation trigger refers to (one deployment per account and region, as the fixed
+// stack names already imply).
+const lambdaFunctionName = "skygraph-api"
+
 // NewLambdaStack declares the function, its HTTP API, the schedules of the background jobs
 // and everything they need. assetDir holds the linux/arm64 `bootstrap`.
 func NewLambdaStack(scope constructs.Construct, id string, cfg Config, data *DataStack, auth *AuthStack, assetDir string) *LambdaStack {
@@ -108,7 +113,8 @@ func NewLambdaStack(scope constructs.Construct, id string, cfg Config, data *Dat
 	}
 
 	props := &awslambda.FunctionProps{
-		Description:   jsii.String("skygraph GraphQL API and background jobs"),
+		FunctionName:  jsii.String(lambdaFunctionName), // the user pool's trigger names it (auth.go)
+		Description:   jsii.String("skygraph GraphQL API, background jobs and the Cognito PostConfirmation trigger"),
 		Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:  awslambda.Architecture_ARM_64(),
 		Handler:       jsii.String("bootstrap"),
@@ -130,6 +136,12 @@ func NewLambdaStack(scope constructs.Construct, id string, cfg Config, data *Dat
 	s.Function = awslambda.NewFunction(stack, jsii.String("Function"), props)
 
 	s.Waitlist.subscribe(s.Function)
+	// Cognito invokes the function as the pool's PostConfirmation trigger: only this pool.
+	s.Function.AddPermission(jsii.String("CognitoPostConfirmation"), &awslambda.Permission{
+		Principal:     awsiam.NewServicePrincipal(jsii.String("cognito-idp.amazonaws.com"), nil),
+		SourceArn:     auth.Pool.UserPoolArn(),
+		SourceAccount: awscdk.Aws_ACCOUNT_ID(),
+	})
 	s.addHTTPAPI(cfg)
 	if cfg.FunctionURL {
 		// Public by design, like the HTTP API: the server verifies Cognito tokens itself

@@ -42,6 +42,8 @@ var indexActions = []string{"dynamodb:Query"}
 var userPoolActions = []string{
 	"cognito-idp:AdminAddUserToGroup",
 	"cognito-idp:AdminRemoveUserFromGroup",
+	"cognito-idp:AdminDisableUser",       // deleteUser
+	"cognito-idp:AdminListGroupsForUser", // User.groups of another user (Admin)
 }
 
 // Groups of the user pool, as the schema's directives name them.

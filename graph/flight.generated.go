@@ -49,6 +49,7 @@ type MutationResolver interface {
 	UpdateProduct(ctx context.Context, input product.UpdateInput, expectedVersion int) (*product.Product, error)
 	DeleteProduct(ctx context.Context, id string) (*product.Product, error)
 	UpdateUser(ctx context.Context, input user.UpdateInput) (*user.User, error)
+	DeleteUser(ctx context.Context, id string) (*user.User, error)
 	CreateWaitlist(ctx context.Context, input waitlist.WaitlistInput) (*waitlist.Waitlist, error)
 	UpdateWaitlist(ctx context.Context, id string, input waitlist.WaitlistInput, expectedVersion *int) (*waitlist.Waitlist, error)
 	DeleteWaitlist(ctx context.Context, id string) (*waitlist.Waitlist, error)
@@ -74,7 +75,7 @@ type QueryResolver interface {
 	ListProducts(ctx context.Context, filter *product.Filter, limit *int, nextToken *string) (*model.ModelProductConnection, error)
 	Me(ctx context.Context) (*user.User, error)
 	GetUser(ctx context.Context, id string) (*user.User, error)
-	ListUsers(ctx context.Context, limit *int, nextToken *string) (*model.ModelUserConnection, error)
+	ListUsers(ctx context.Context, filter *user.Filter, limit *int, nextToken *string) (*model.ModelUserConnection, error)
 	GetWaitlist(ctx context.Context, id string) (*waitlist.Waitlist, error)
 	ListWaitlists(ctx context.Context, namePrefix *string, limit *int, nextToken *string) (*model.ModelWaitlistConnection, error)
 	MyWaitlistEntries(ctx context.Context, limit *int, nextToken *string) (*model.ModelWaitlistEntryConnection, error)
@@ -303,6 +304,20 @@ func (ec *executionContext) field_Mutation_deleteFlight_args(ctx context.Context
 }
 
 func (ec *executionContext) field_Mutation_deleteProduct_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -1015,22 +1030,30 @@ func (ec *executionContext) field_Query_listProducts_args(ctx context.Context, r
 func (ec *executionContext) field_Query_listUsers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*user.Filter, error) {
+			return ec.unmarshalOModelUserFilterInput2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋuserᚐFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["limit"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "nextToken",
+	args["limit"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "nextToken",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["nextToken"] = arg1
+	args["nextToken"] = arg2
 	return args, nil
 }
 
@@ -2462,6 +2485,50 @@ func (ec *executionContext) fieldContext_Mutation_updateUser(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_deleteUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteUser(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *user.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋskygraphᚋskygraphᚋdomainᚋuserᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createWaitlist(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3472,7 +3539,7 @@ func (ec *executionContext) _Query_listUsers(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ListUsers(ctx, fc.Args["limit"].(*int), fc.Args["nextToken"].(*string))
+			return ec.Resolvers.Query().ListUsers(ctx, fc.Args["filter"].(*user.Filter), fc.Args["limit"].(*int), fc.Args["nextToken"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ModelUserConnection) graphql.Marshaler {
@@ -4795,6 +4862,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "updateUser":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateUser(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "deleteUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteUser(ctx, field)
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++

@@ -59,6 +59,7 @@ type ComplexityRoot struct {
 		CheckedIn        func(childComplexity int) int
 		CreatedAt        func(childComplexity int) int
 		Customer         func(childComplexity int) int
+		CustomerProfile  func(childComplexity int) int
 		FailureReason    func(childComplexity int) int
 		ID               func(childComplexity int) int
 		OutboundFlight   func(childComplexity int) int
@@ -160,6 +161,7 @@ type ComplexityRoot struct {
 		CreateWaitlist      func(childComplexity int, input waitlist.WaitlistInput) int
 		DeleteFlight        func(childComplexity int, input model.DeleteFlightInput, condition *flight.Filter) int
 		DeleteProduct       func(childComplexity int, id string) int
+		DeleteUser          func(childComplexity int, id string) int
 		DeleteWaitlist      func(childComplexity int, id string) int
 		JoinWaitlist        func(childComplexity int, waitlistID string, input waitlist.WaiteeInput) int
 		LeaveWaitlist       func(childComplexity int, id string) int
@@ -243,7 +245,7 @@ type ComplexityRoot struct {
 		ListFlights         func(childComplexity int, filter *flight.Filter, limit *int, nextToken *string) int
 		ListOrders          func(childComplexity int, status *order.Status, limit *int, nextToken *string) int
 		ListProducts        func(childComplexity int, filter *product.Filter, limit *int, nextToken *string) int
-		ListUsers           func(childComplexity int, limit *int, nextToken *string) int
+		ListUsers           func(childComplexity int, filter *user.Filter, limit *int, nextToken *string) int
 		ListWaitlists       func(childComplexity int, namePrefix *string, limit *int, nextToken *string) int
 		Me                  func(childComplexity int) int
 		MyWaitlistEntries   func(childComplexity int, limit *int, nextToken *string) int
@@ -256,9 +258,12 @@ type ComplexityRoot struct {
 
 	User struct {
 		Address   func(childComplexity int) int
+		Bookings  func(childComplexity int, status *booking.Status, limit *int, nextToken *string) int
 		CreatedAt func(childComplexity int) int
 		Email     func(childComplexity int) int
+		Groups    func(childComplexity int) int
 		ID        func(childComplexity int) int
+		Loyalty   func(childComplexity int) int
 		Name      func(childComplexity int) int
 		Orders    func(childComplexity int, limit *int, nextToken *string) int
 		Phone     func(childComplexity int) int
@@ -364,6 +369,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Booking.Customer(childComplexity), true
+	case "Booking.customerProfile":
+		if e.ComplexityRoot.Booking.CustomerProfile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Booking.CustomerProfile(childComplexity), true
 	case "Booking.failureReason":
 		if e.ComplexityRoot.Booking.FailureReason == nil {
 			break
@@ -831,6 +842,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteProduct(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteUser":
+		if e.ComplexityRoot.Mutation.DeleteUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteUser(childComplexity, args["id"].(string)), true
 	case "Mutation.deleteWaitlist":
 		if e.ComplexityRoot.Mutation.DeleteWaitlist == nil {
 			break
@@ -1410,7 +1432,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ListUsers(childComplexity, args["limit"].(*int), args["nextToken"].(*string)), true
+		return e.ComplexityRoot.Query.ListUsers(childComplexity, args["filter"].(*user.Filter), args["limit"].(*int), args["nextToken"].(*string)), true
 	case "Query.listWaitlists":
 		if e.ComplexityRoot.Query.ListWaitlists == nil {
 			break
@@ -1459,6 +1481,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Address(childComplexity), true
+	case "User.bookings":
+		if e.ComplexityRoot.User.Bookings == nil {
+			break
+		}
+
+		args, err := ec.field_User_bookings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.User.Bookings(childComplexity, args["status"].(*booking.Status), args["limit"].(*int), args["nextToken"].(*string)), true
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
 			break
@@ -1471,12 +1504,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Email(childComplexity), true
+	case "User.groups":
+		if e.ComplexityRoot.User.Groups == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Groups(childComplexity), true
 	case "User.id":
 		if e.ComplexityRoot.User.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.User.ID(childComplexity), true
+	case "User.loyalty":
+		if e.ComplexityRoot.User.Loyalty == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Loyalty(childComplexity), true
 	case "User.name":
 		if e.ComplexityRoot.User.Name == nil {
 			break
@@ -1715,6 +1760,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputModelSizeInput,
 		ec.unmarshalInputModelStringInput,
 		ec.unmarshalInputModelStringKeyConditionInput,
+		ec.unmarshalInputModelUserFilterInput,
 		ec.unmarshalInputOrderItemInput,
 		ec.unmarshalInputPlaceOrderInput,
 		ec.unmarshalInputUpdateFlightInput,
@@ -1852,6 +1898,12 @@ type Booking @auth(rules: [{allow: owner, ownerField: "customer", operations: [r
   checkedIn: Boolean
   "The owner's user id (Cognito sub)."
   customer: String
+  """
+  The owner's profile (through the per-operation UserByID loader: a page of bookings costs
+  one batch read); null when the owner has none. customer stays the sub, as the airline
+  sample's frontend reads it.
+  """
+  customerProfile: User
   createdAt: AWSDateTime
   updatedAt: AWSDateTime
   "Six characters, set when the booking is confirmed."
@@ -2551,14 +2603,32 @@ type User @auth(rules: [{allow: owner, ownerField: "id", operations: [read]}, {a
   phone: String
   createdAt: AWSDateTime!
   updatedAt: AWSDateTime!
+  "The user's groups (cognito:groups): from the token for yourself, from the identity provider for an Admin reading another user."
+  groups: [String!]
   "The user's orders, newest first (one Query)."
   orders(limit: Int, nextToken: String): ModelOrderConnection
+  "The user's bookings, oldest first, optionally of one status (one Query on the ByCustomerStatus index)."
+  bookings(status: BookingStatus, limit: Int, nextToken: String): ModelBookingConnection
+  "The user's loyalty standing (as getLoyalty answers it)."
+  loyalty: Loyalty
 }
 
 type ModelUserConnection @aws_cognito_user_pools {
   items: [User!]!
   "Opaque, tamper-evident cursor for the next page; null on the last page."
   nextToken: String
+}
+
+input ModelUserFilterInput {
+  id: ModelIDInput
+  email: ModelStringInput
+  username: ModelStringInput
+  name: ModelStringInput
+  address: ModelStringInput
+  phone: ModelStringInput
+  and: [ModelUserFilterInput]
+  or: [ModelUserFilterInput]
+  not: ModelUserFilterInput
 }
 
 "Your profile's editable fields: omitted fields stay, an empty string clears one."
@@ -2574,13 +2644,21 @@ extend type Query {
   me: User @aws_cognito_user_pools
   "A profile: your own, or anyone's for Admin; null otherwise."
   getUser(id: ID!): User @aws_cognito_user_pools
-  "Admin: every profile. Paginated: limit 1..1000 (default 100)."
-  listUsers(limit: Int, nextToken: String): ModelUserConnection @aws_cognito_user_pools(cognito_groups: ["Admin"])
+  "Admin: every profile (deleted users left out), in id order, filtered. Paginated: limit 1..1000 (default 100)."
+  listUsers(filter: ModelUserFilterInput, limit: Int, nextToken: String): ModelUserConnection @aws_cognito_user_pools(cognito_groups: ["Admin"])
 }
 
 extend type Mutation {
   "Edits your profile (name, username, address, phone). A taken username is a Conflict."
   updateUser(input: UpdateUserInput!): User @aws_cognito_user_pools
+  """
+  Admin: deletes a user. The identity provider's user is disabled (no sign-in, no refresh),
+  the profile is replaced by a tombstone (a still-valid token cannot recreate it) and its
+  email and username guards are freed, in one transaction. Orders and bookings stay for
+  accounting; their customer then resolves to null. Returns the profile as it was (null
+  when the user had none). An unknown or already deleted user is a NotFound.
+  """
+  deleteUser(id: ID!): User @aws_cognito_user_pools(cognito_groups: ["Admin"])
 }
 `, BuiltIn: false},
 	{Name: "../schema/waitlist.graphqls", Input: `# Restaurant waitlists (research/commerce_waitlist.md C and E): a RestaurantOwner manages
@@ -2770,6 +2848,8 @@ func (ec *executionContext) childFields_Booking(ctx context.Context, field graph
 		return ec.fieldContext_Booking_checkedIn(ctx, field)
 	case "customer":
 		return ec.fieldContext_Booking_customer(ctx, field)
+	case "customerProfile":
+		return ec.fieldContext_Booking_customerProfile(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Booking_createdAt(ctx, field)
 	case "updatedAt":
@@ -3070,8 +3150,14 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_User_updatedAt(ctx, field)
+	case "groups":
+		return ec.fieldContext_User_groups(ctx, field)
 	case "orders":
 		return ec.fieldContext_User_orders(ctx, field)
+	case "bookings":
+		return ec.fieldContext_User_bookings(ctx, field)
+	case "loyalty":
+		return ec.fieldContext_User_loyalty(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/skygraph/skygraph/domain/booking"
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/payment"
+	"github.com/skygraph/skygraph/domain/user"
 	"github.com/skygraph/skygraph/graph"
 	"github.com/skygraph/skygraph/graph/model"
 	"github.com/skygraph/skygraph/internal/apperr"
@@ -26,6 +27,19 @@ func (r *bookingResolver) OutboundFlight(ctx context.Context, obj *booking.Booki
 		return nil, apperr.New(apperr.NotFound, "the flight of booking %s no longer exists", obj.ID)
 	}
 	return f, err
+}
+
+func (r *bookingResolver) CustomerProfile(ctx context.Context, obj *booking.Booking) (*user.User, error) {
+	// Through the loader (rule in Prefetch): a page of bookings costs one BatchGetItem for
+	// their customers; a deleted or profile-less customer is null, not an error.
+	if obj.Customer == "" {
+		return nil, nil
+	}
+	u, err := loaders.User(ctx, obj.Customer)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, nil
+	}
+	return u, err
 }
 
 func (r *bookingResolver) BookingReference(ctx context.Context, obj *booking.Booking) (*string, error) {
@@ -49,6 +63,9 @@ func (r *bookingResolver) FailureReason(ctx context.Context, obj *booking.Bookin
 func (r *mutationResolver) ProcessBooking(ctx context.Context, input model.CreateBookingInput) (*booking.Booking, error) {
 	// Only paymentToken and bookingOutboundFlightId are read, as in the sample: the
 	// customer is the caller, and id, status and checkedIn are the saga's to decide.
+	if err := r.activeCustomer(ctx); err != nil {
+		return nil, err
+	}
 	return r.bookings.Process(ctx, caller(ctx), booking.CreateInput{
 		PaymentToken: input.PaymentToken, FlightID: input.BookingOutboundFlightID,
 	})

@@ -25,6 +25,24 @@ func userCaller(ctx context.Context) user.Caller {
 	return user.Caller{ID: p.Sub, Email: p.Email, Admin: p.InGroup(account.GroupAdmin)}
 }
 
+// activeCustomer runs before placeOrder and processBooking create something the caller
+// owns: it refuses the still-valid token of a user an Admin deleted (user.Service.Me is
+// Unauthorized for a tombstone), so deleteUser leaves no new order or booking without a
+// customer, and it creates the profile of a first-time user lazily (one GetItem when the
+// profile exists; it then primes the UserByID loader).
+func (r *Resolver) activeCustomer(ctx context.Context) error {
+	c := userCaller(ctx)
+	if r.users == nil || c.ID == "" {
+		return nil // no profiles wired (schema tests), or no caller: the directive decides
+	}
+	u, err := r.users.Me(ctx, c)
+	if err != nil {
+		return err
+	}
+	loaders.PrimeUser(ctx, u)
+	return nil
+}
+
 // orderConnection renders a page of orders as ModelOrderConnection. When the selection
 // reaches items.items.product, the page's products are read in one batch first
 // (loaders.PrefetchProducts), so a page costs one read for them, deterministically.

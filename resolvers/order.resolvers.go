@@ -19,6 +19,9 @@ import (
 )
 
 func (r *mutationResolver) PlaceOrder(ctx context.Context, input order.PlaceInput) (*order.Order, error) {
+	if err := r.activeCustomer(ctx); err != nil {
+		return nil, err
+	}
 	return r.orders.Place(ctx, orderCaller(ctx), input)
 }
 

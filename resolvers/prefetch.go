@@ -25,4 +25,8 @@ var Prefetch = []loaders.Rule{
 	// Order.customer: a page of orders, one BatchGetItem for their customers.
 	{Type: "Order", Field: "customer", Loader: loaders.Users,
 		Key: loaders.ObjectKey(func(o *order.Order) string { return o.Customer })},
+	// Booking.customerProfile: a page of bookings (User.bookings, listBookings), one
+	// BatchGetItem for their customers.
+	{Type: "Booking", Field: "customerProfile", Loader: loaders.Users,
+		Key: loaders.ObjectKey(func(b *booking.Booking) string { return b.Customer })},
 }

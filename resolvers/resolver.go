@@ -85,8 +85,14 @@ func NewSchema(d Deps) graphql.ExecutableSchema {
 	c.Complexity.Query.ListOrders = func(child int, _ *order.Status, limit *int, _ *string) int {
 		return pageCost(child, limit, false)
 	}
-	c.Complexity.Query.ListUsers = func(child int, limit *int, _ *string) int { return pageCost(child, limit, false) }
+	c.Complexity.Query.ListUsers = func(child int, f *user.Filter, limit *int, _ *string) int {
+		return pageCost(child, limit, f != nil)
+	}
 	c.Complexity.User.Orders = func(child int, limit *int, _ *string) int { return pageCost(child, limit, false) }
+	// A status is a key condition (the ByCustomerStatus index), not a filter.
+	c.Complexity.User.Bookings = func(child int, _ *booking.Status, limit *int, _ *string) int {
+		return pageCost(child, limit, false)
+	}
 	c.Complexity.Order.Payment = func(child int) int { return paymentCost + child }
 	// Booking.payment asks the card processor once per booking (it has no batch read):
 	// weigh it so that a large page of bookings with their payments is refused up front.

@@ -8,10 +8,15 @@ package resolvers
 import (
 	"context"
 
+	"github.com/skygraph/skygraph/auth"
+	"github.com/skygraph/skygraph/domain/account"
+	"github.com/skygraph/skygraph/domain/booking"
+	"github.com/skygraph/skygraph/domain/loyalty"
 	"github.com/skygraph/skygraph/domain/user"
 	"github.com/skygraph/skygraph/graph"
 	"github.com/skygraph/skygraph/graph/model"
 	"github.com/skygraph/skygraph/internal/apperr"
+	"github.com/skygraph/skygraph/internal/filter"
 	"github.com/skygraph/skygraph/loaders"
 )
 
@@ -22,6 +27,13 @@ func (r *mutationResolver) UpdateUser(ctx context.Context, input user.UpdateInpu
 	}
 	loaders.PrimeUser(ctx, u)
 	return u, nil
+}
+
+func (r *mutationResolver) DeleteUser(ctx context.Context, id string) (*user.User, error) {
+	c := userCaller(ctx)
+	return r.users.Delete(ctx, c, id, func(ctx context.Context, sub string) error {
+		return r.accounts.DisableUser(ctx, c.Admin, sub)
+	})
 }
 
 func (r *queryResolver) Me(ctx context.Context) (*user.User, error) {
@@ -42,8 +54,8 @@ func (r *queryResolver) GetUser(ctx context.Context, id string) (*user.User, err
 	return u, err
 }
 
-func (r *queryResolver) ListUsers(ctx context.Context, limit *int, nextToken *string) (*model.ModelUserConnection, error) {
-	p, err := r.users.List(ctx, userCaller(ctx), limit, nextToken)
+func (r *queryResolver) ListUsers(ctx context.Context, filter *user.Filter, limit *int, nextToken *string) (*model.ModelUserConnection, error) {
+	p, err := r.users.List(ctx, userCaller(ctx), filter, limit, nextToken)
 	if err != nil {
 		return nil, err
 	}
@@ -62,6 +74,19 @@ func (r *userResolver) Username(ctx context.Context, obj *user.User) (*string, e
 	return nonEmpty(obj.Username), nil
 }
 
+func (r *userResolver) Groups(ctx context.Context, obj *user.User) ([]string, error) {
+	// Your own groups are your token's (no call); another user's (an Admin reading them)
+	// come from the identity provider, one call per user.
+	if p := auth.FromContext(ctx); p.Sub == obj.ID {
+		return append([]string{}, p.Groups...), nil
+	}
+	g, err := r.accounts.Groups(ctx, obj.ID)
+	if apperr.Is(err, apperr.NotFound) {
+		return []string{}, nil // a profile without an account (seeded data)
+	}
+	return g, err
+}
+
 func (r *userResolver) Orders(ctx context.Context, obj *user.User, limit *int, nextToken *string) (*model.ModelOrderConnection, error) {
 	// One Query on the customer's order index; the service checks the caller may read
 	// them (the User rule already held for this object).
@@ -70,6 +95,30 @@ func (r *userResolver) Orders(ctx context.Context, obj *user.User, limit *int, n
 		return nil, err
 	}
 	return orderConnection(ctx, p), nil
+}
+
+func (r *userResolver) Bookings(ctx context.Context, obj *user.User, status *booking.Status, limit *int, nextToken *string) (*model.ModelBookingConnection, error) {
+	// One Query on the ByCustomerStatus index; the service checks the caller may read them
+	// (the User rule already held for this object).
+	var key *filter.KeyStringInput
+	if status != nil {
+		v := string(*status)
+		key = &filter.KeyStringInput{Eq: &v}
+	}
+	p, err := r.bookings.ByCustomer(ctx, caller(ctx), &obj.ID, key, nil, nil, limit, nextToken)
+	if err != nil {
+		return nil, err
+	}
+	return bookingConnection(p), nil
+}
+
+func (r *userResolver) Loyalty(ctx context.Context, obj *user.User) (*loyalty.Loyalty, error) {
+	p := auth.FromContext(ctx)
+	l, err := r.loyalty.Get(ctx, loyalty.Caller{ID: p.Sub, Admin: p.InGroup(account.GroupAdmin)}, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &l, nil
 }
 
 func (r *Resolver) User() graph.UserResolver { return &userResolver{r} }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/stretchr/testify/require"
 
 	"github.com/skygraph/skygraph/adapter/cognito"
@@ -27,7 +29,17 @@ func TestProviderContract(t *testing.T) {
 	require.NoError(t, err)
 	verify, err := accounttest.JWKSVerifier(jwks, pool.Issuer, pool.ClientID)
 	require.NoError(t, err)
-	tok := accounttest.Tokens{Verify: verify, Code: pool.ConfirmationCode}
+	tok := accounttest.Tokens{
+		Verify: verify, Code: pool.ConfirmationCode,
+		Disabled: func(ctx context.Context, sub string) (bool, error) {
+			out, err := pool.Client.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(pool.UserPoolID), Username: aws.String(sub)})
+			if err != nil {
+				return false, err
+			}
+			return !out.Enabled, nil
+		},
+		DisableNotEnforced: "cognito-local's InitiateAuth ignores Enabled (Cognito answers NotAuthorizedException \"User is disabled.\")",
+	}
 	accounttest.RunProviderContract(t, func(*testing.T) (account.Provider, accounttest.Tokens) { return p, tok })
 }
 

@@ -77,6 +77,9 @@ func mapError(o op, err error) error {
 			if code == "NotAuthorizedException" && api.ErrorMessage() == account.MsgAttemptsExceeded {
 				return account.ErrAttemptsExceeded()
 			}
+			if code == "NotAuthorizedException" && api.ErrorMessage() == account.MsgUserDisabled {
+				return account.ErrUserDisabled()
+			}
 			// cognito-local answers a wrong password with InvalidPasswordException. No
 			// cause: these must be identical in every respect.
 			return account.ErrIncorrectCredentials()

@@ -61,6 +61,18 @@ func (f *fake) AdminRemoveUserFromGroup(_ context.Context, in *cip.AdminRemoveUs
 	return &cip.AdminRemoveUserFromGroupOutput{}, f.err
 }
 
+func (f *fake) AdminDisableUser(_ context.Context, in *cip.AdminDisableUserInput, _ ...func(*cip.Options)) (*cip.AdminDisableUserOutput, error) {
+	f.calls++
+	f.last = in
+	return &cip.AdminDisableUserOutput{}, f.err
+}
+
+func (f *fake) AdminListGroupsForUser(_ context.Context, in *cip.AdminListGroupsForUserInput, _ ...func(*cip.Options)) (*cip.AdminListGroupsForUserOutput, error) {
+	f.calls++
+	f.last = in
+	return &cip.AdminListGroupsForUserOutput{}, f.err
+}
+
 var cfg = cognito.Config{UserPoolID: "eu-west-1_AbC123", ClientID: "client-1"}
 
 func newFake(t *testing.T, err error) (*cognito.Provider, *fake) {

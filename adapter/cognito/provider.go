@@ -101,6 +101,38 @@ func (p *Provider) RemoveUserFromGroup(ctx context.Context, user, group string) 
 	return mapError(opGroup, err)
 }
 
+// DisableUser is AdminDisableUser: Cognito refuses the user's sign-ins and refreshes
+// from then on (and revokes its refresh tokens). Idempotent.
+func (p *Provider) DisableUser(ctx context.Context, user string) error {
+	_, err := p.api.AdminDisableUser(ctx, &cip.AdminDisableUserInput{
+		UserPoolId: aws.String(p.cfg.UserPoolID),
+		Username:   aws.String(account.NormalizeUser(user)),
+	})
+	return mapError(opGroup, err)
+}
+
+// Groups is AdminListGroupsForUser, every page.
+func (p *Provider) Groups(ctx context.Context, user string) ([]string, error) {
+	in := &cip.AdminListGroupsForUserInput{
+		UserPoolId: aws.String(p.cfg.UserPoolID),
+		Username:   aws.String(account.NormalizeUser(user)),
+	}
+	groups := []string{}
+	for {
+		out, err := p.api.AdminListGroupsForUser(ctx, in)
+		if err != nil {
+			return nil, mapError(opGroup, err)
+		}
+		for _, g := range out.Groups {
+			groups = append(groups, aws.ToString(g.GroupName))
+		}
+		if aws.ToString(out.NextToken) == "" {
+			return groups, nil
+		}
+		in.NextToken = out.NextToken
+	}
+}
+
 // session turns an InitiateAuth answer into a Session. A challenge (a new password, MFA)
 // is a flow this API does not offer, so it is refused rather than half-done.
 func (p *Provider) session(out *cip.InitiateAuthOutput, refreshToken string) (account.Session, error) {

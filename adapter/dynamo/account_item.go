@@ -28,6 +28,8 @@ type accountItem struct {
 	CodeExpiresAt string `dynamodbav:"codeExpiresAt"`
 	CreatedAt     string `dynamodbav:"createdAt"`
 	UpdatedAt     string `dynamodbav:"updatedAt"`
+	// Disabled is absent (false) until deleteUser disables the account.
+	Disabled bool `dynamodbav:"disabled,omitempty"`
 }
 
 // accountGroupItem is one group membership of an account. (A string set on the account
@@ -68,6 +70,7 @@ const (
 	attrCode          = "code"
 	attrCodeExpiresAt = "codeExpiresAt"
 	attrUpdatedAt     = "updatedAt"
+	attrDisabled      = "disabled"
 )
 
 func accountKey(sub string) item { return primaryKey(accountKeys.PK(sub), accountKeys.SK) }
@@ -108,7 +111,7 @@ func parseTime(s string) (time.Time, error) {
 func newAccountItem(u *localidp.User) accountItem {
 	return accountItem{
 		PK: accountKeys.PK(u.Sub), SK: accountKeys.SK, Type: entityAccount,
-		Sub: u.Sub, Email: u.Email, Name: u.Name, PasswordHash: u.PasswordHash, Confirmed: u.Confirmed,
+		Sub: u.Sub, Email: u.Email, Name: u.Name, PasswordHash: u.PasswordHash, Confirmed: u.Confirmed, Disabled: u.Disabled,
 		Code: u.Code, CodeExpiresAt: formatTime(u.CodeExpiresAt),
 		CreatedAt: formatTime(u.CreatedAt), UpdatedAt: formatTime(u.UpdatedAt),
 	}
@@ -142,7 +145,7 @@ func decodeAccount(items []item) (u *localidp.User, ok bool, err error) {
 func (it accountItem) user(groups []string) (*localidp.User, error) {
 	u := &localidp.User{
 		Sub: it.Sub, Email: it.Email, Name: it.Name, PasswordHash: it.PasswordHash,
-		Confirmed: it.Confirmed, Code: it.Code, Groups: groups,
+		Confirmed: it.Confirmed, Code: it.Code, Groups: groups, Disabled: it.Disabled,
 	}
 	var err error
 	for _, f := range []struct {

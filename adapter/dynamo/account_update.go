@@ -86,3 +86,23 @@ func (r *AccountStore) changeGroup(ctx context.Context, sub string, now time.Tim
 	}
 	return nil
 }
+
+// DisableUser sets disabled on the account, conditional on it existing (NotFound
+// otherwise). Setting it again changes nothing but updatedAt.
+func (r *AccountStore) DisableUser(ctx context.Context, sub string, now time.Time) error {
+	_, err := r.s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(r.s.table),
+		Key:                      accountKey(sub),
+		UpdateExpression:         aws.String("SET #d = :true, #u = :now"),
+		ConditionExpression:      aws.String("attribute_exists(#pk)"),
+		ExpressionAttributeNames: map[string]string{"#pk": AttrPK, "#d": attrDisabled, "#u": attrUpdatedAt},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":true": &types.AttributeValueMemberBOOL{Value: true},
+			":now":  &types.AttributeValueMemberS{Value: formatTime(now)},
+		},
+	})
+	if _, ok := isConditionFailed(err); ok {
+		return apperr.New(apperr.NotFound, "account %s not found", sub)
+	}
+	return storeError("UpdateItem account disable", err)
+}

@@ -480,12 +480,14 @@ const (
 	entityUser         = "User"
 	entityUserEmail    = "UserEmail"
 	entityUserUsername = "UserUsername"
+	entityUserDeleted  = "UserDeleted"
 )
 
 // userKeys are the key formats of customer profiles:
 //
 //	profile         PK USER#<sub>                 SK USER
 //	                GSI2PK USERS                  GSI2SK <sub>
+//	tombstone       PK USER#<sub>                 SK USER   (_type UserDeleted, after deleteUser)
 //	email guard     PK USER_EMAIL#<lower email>   SK USER_EMAIL   (holds the sub)
 //	username guard  PK USER_NAME#<lower username> SK USER_NAME    (holds the sub)
 //

@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -45,7 +46,20 @@ type userGuardItem struct {
 	Sub  string `dynamodbav:"sub"`
 }
 
+// userTombstoneItem replaces a deleted profile at its key: it keeps nothing personal, has
+// no GSI2 keys (listUsers skips it), and its existence fails every conditional create.
+type userTombstoneItem struct {
+	PK      string `dynamodbav:"PK"`
+	SK      string `dynamodbav:"SK"`
+	Type    string `dynamodbav:"_type"`
+	ID      string `dynamodbav:"id"`
+	Deleted string `dynamodbav:"deletedAt"`
+	Version int64  `dynamodbav:"version"`
+}
+
 func userKey(sub string) item { return primaryKey(userKeys.PK(sub), userKeys.SK) }
+
+func isUserTombstone(raw item) bool { return stringAttr(raw[AttrType]) == entityUserDeleted }
 
 func decodeUser(raw item) (*user.User, error) {
 	var it userItem
@@ -160,6 +174,9 @@ func (r *UserRepository) Get(ctx context.Context, id string) (*user.User, error)
 	if len(out.Item) == 0 {
 		return nil, apperr.New(apperr.NotFound, "user %s not found", id)
 	}
+	if isUserTombstone(out.Item) {
+		return nil, user.ErrDeleted
+	}
 	return decodeUser(out.Item)
 }
 
@@ -175,6 +192,9 @@ func (r *UserRepository) GetMany(ctx context.Context, ids []string) (map[string]
 	}
 	out := make(map[string]*user.User, len(items))
 	for _, it := range items {
+		if isUserTombstone(it) {
+			continue
+		}
 		u, err := decodeUser(it)
 		if err != nil {
 			return nil, err
@@ -221,14 +241,26 @@ func (r *UserRepository) Update(ctx context.Context, prev, next *user.User) erro
 	return apperr.Errorf("user %s: guard out of step (failed items %v)", prev.ID, failed)
 }
 
-// Delete removes the profile and every guard it holds in one transaction.
+// Delete puts the tombstone over the profile (conditional on its version, or on there
+// being none for Version 0) and deletes every guard it holds, in one transaction.
 func (r *UserRepository) Delete(ctx context.Context, prev *user.User) error {
-	items := []types.TransactWriteItem{{Delete: &types.Delete{
-		TableName: aws.String(r.s.table), Key: userKey(prev.ID),
-		ConditionExpression:       aws.String("#v = :v"),
-		ExpressionAttributeNames:  map[string]string{"#v": attrVersion},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":v": intValue(prev.Version)},
-	}}}
+	av, err := attributevalue.MarshalMap(userTombstoneItem{
+		PK: userKeys.PK(prev.ID), SK: userKeys.SK, Type: entityUserDeleted, ID: prev.ID,
+		Deleted: formatTime(time.Now()), Version: prev.Version + 1,
+	})
+	if err != nil {
+		return storeError("encode user tombstone", err)
+	}
+	put := &types.Put{TableName: aws.String(r.s.table), Item: av}
+	if prev.Version == 0 {
+		put.ConditionExpression = aws.String("attribute_not_exists(#pk)")
+		put.ExpressionAttributeNames = map[string]string{"#pk": AttrPK}
+	} else {
+		put.ConditionExpression = aws.String("#v = :v AND #t = :t")
+		put.ExpressionAttributeNames = map[string]string{"#v": attrVersion, "#t": AttrType}
+		put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": intValue(prev.Version), ":t": stringValue(entityUser)}
+	}
+	items := []types.TransactWriteItem{{Put: put}}
 	if prev.Email != "" {
 		items = append(items, r.guardDelete(userKeys.EmailPK(prev.Email), userKeys.EmailSK, prev.ID))
 	}
@@ -250,9 +282,10 @@ func (r *UserRepository) Delete(ctx context.Context, prev *user.User) error {
 	return apperr.Errorf("user %s: guard out of step (failed items %v)", prev.ID, failed)
 }
 
-// List pages through the profiles in id order: a Query on GSI2 (keys only), BatchGet.
-func (r *UserRepository) List(ctx context.Context, limit int, nextToken string) (user.Page, error) {
-	scope, err := scopeOf("users.list")
+// List pages through the profiles in id order: a Query on GSI2 (keys only), BatchGet,
+// then the filter.
+func (r *UserRepository) List(ctx context.Context, f *user.Filter, limit int, nextToken string) (user.Page, error) {
+	scope, err := scopeOf("users.list", f)
 	if err != nil {
 		return user.Page{}, err
 	}
@@ -268,10 +301,13 @@ func (r *UserRepository) List(ctx context.Context, limit int, nextToken string) 
 		}
 	}
 	var out []*user.User
-	p, err := r.s.queryPage(ctx, in, limit, false, gsi2KeyAttrs, r.s.resolveKeys, func(it item) (bool, error) {
+	p, err := r.s.queryPage(ctx, in, limit, f != nil, gsi2KeyAttrs, r.s.resolveKeys, func(it item) (bool, error) {
 		u, err := decodeUser(it)
 		if err != nil {
 			return false, err
+		}
+		if !f.Match(u) {
+			return false, nil
 		}
 		out = append(out, u)
 		return true, nil

@@ -64,11 +64,19 @@ func newProvider(t *testing.T, b dynamotest.Backend, mutate func(*localidp.Confi
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	p, err := localidp.New(dynamotest.NewStore(t, b, nil).Accounts(), cfg)
+	store := dynamotest.NewStore(t, b, nil).Accounts()
+	p, err := localidp.New(store, cfg)
 	require.NoError(t, err)
 	verify, err := accounttest.JWKSVerifier(p.JWKS(), cfg.Issuer, cfg.ClientID)
 	require.NoError(t, err)
-	return p, accounttest.Tokens{Verify: verify, Code: c.get}
+	disabled := func(ctx context.Context, sub string) (bool, error) {
+		u, err := store.UserBySub(ctx, sub)
+		if err != nil {
+			return false, err
+		}
+		return u.Disabled, nil
+	}
+	return p, accounttest.Tokens{Verify: verify, Code: c.get, Disabled: disabled}
 }
 
 func TestProviderContract(t *testing.T) {

@@ -122,6 +122,9 @@ func (p *Provider) SignIn(ctx context.Context, email, password string) (account.
 		return incorrect()
 	}
 	p.accounts.succeed(email)
+	if u.Disabled {
+		return account.Session{}, account.ErrUserDisabled()
+	}
 	if !u.Confirmed {
 		return account.Session{}, account.ErrNotConfirmed()
 	}
@@ -158,6 +161,9 @@ func (p *Provider) Refresh(ctx context.Context, refreshToken string) (account.Se
 	if err != nil {
 		return account.Session{}, err
 	}
+	if u.Disabled {
+		return account.Session{}, account.ErrInvalidRefreshToken()
+	}
 	return p.session(u, rt.AuthTime, refreshToken)
 }
 
@@ -179,11 +185,39 @@ func (p *Provider) RemoveUserFromGroup(ctx context.Context, user, group string) 
 	return userNotFound(p.store.RemoveUserGroup(ctx, sub, group, p.now().UTC()))
 }
 
+// DisableUser disables a user (sub or email) for good: sign-in and refresh are refused
+// from then on. Idempotent.
+func (p *Provider) DisableUser(ctx context.Context, user string) error {
+	sub, err := p.resolveUser(ctx, user)
+	if err != nil {
+		return err
+	}
+	return userNotFound(p.store.DisableUser(ctx, sub, p.now().UTC()))
+}
+
+// Groups lists a user's (sub or email) groups.
+func (p *Provider) Groups(ctx context.Context, user string) ([]string, error) {
+	sub, err := p.resolveUser(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	u, err := p.store.UserBySub(ctx, sub)
+	if err != nil {
+		return nil, userNotFound(err)
+	}
+	return append([]string{}, u.Groups...), nil
+}
+
 // groupTarget checks the group (first, as Cognito does) and resolves the user to a sub.
 func (p *Provider) groupTarget(ctx context.Context, user, group string) (string, error) {
 	if !slices.Contains(p.cfg.Groups, group) {
 		return "", account.ErrGroupNotFound()
 	}
+	return p.resolveUser(ctx, user)
+}
+
+// resolveUser turns a sub or an email into a sub (an email must have an account).
+func (p *Provider) resolveUser(ctx context.Context, user string) (string, error) {
 	user = account.NormalizeUser(user)
 	if user == "" {
 		return "", account.ErrUserNotFound()

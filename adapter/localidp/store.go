@@ -22,7 +22,10 @@ type User struct {
 	Code          string
 	CodeExpiresAt time.Time
 	// Groups are the user's groups (cognito:groups), in no particular order.
-	Groups    []string
+	Groups []string
+	// Disabled is set by DisableUser (deleteUser) and never cleared: a disabled user
+	// cannot sign in or refresh a session.
+	Disabled  bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -55,6 +58,7 @@ type RefreshToken struct {
 //   - AddUserGroup and RemoveUserGroup change one group atomically (never a read-modify-
 //     write of the whole list, so concurrent changes are not lost); they are idempotent and
 //     return NotFound when the user does not exist.
+//   - DisableUser marks the user disabled (idempotent); NotFound when there is no user.
 //   - PutRefreshToken stores a token; RefreshToken returns it by hash, or NotFound. A
 //     token past ExpiresAt may still be returned (TTL deletion is lazy): callers check.
 type UserStore interface {
@@ -64,6 +68,7 @@ type UserStore interface {
 	ConfirmUser(ctx context.Context, sub string, now time.Time) error
 	AddUserGroup(ctx context.Context, sub, group string, now time.Time) error
 	RemoveUserGroup(ctx context.Context, sub, group string, now time.Time) error
+	DisableUser(ctx context.Context, sub string, now time.Time) error
 	PutRefreshToken(ctx context.Context, t RefreshToken) error
 	RefreshToken(ctx context.Context, hash string) (*RefreshToken, error)
 }

@@ -51,6 +51,14 @@ type Session struct {
 //     idempotent (adding a member or removing a non-member succeeds). An unknown user or an
 //     unknown group is a NotFound. Tokens issued afterwards carry the change in
 //     cognito:groups; tokens already issued keep their claims until they expire.
+//   - DisableUser (by sub or email) disables a user for good: from then on SignIn and
+//     Refresh of that user are Unauthorized (ErrUserDisabled for a correct password; the
+//     refresh token stops working), and the user cannot sign up again with the email. It is
+//     idempotent; an unknown user is ErrUserNotFound. Tokens already issued stay valid JWTs
+//     until they expire (neither provider can recall them), so the API itself refuses a
+//     deleted user's profile (see package user).
+//   - Groups (by sub: cognito-local resolves no email alias here) lists the user's groups,
+//     in no particular order; an unknown user is ErrUserNotFound.
 //   - Throttling or an unreachable provider is Unavailable; anything unexpected is Internal,
 //     with the provider's own text kept as the cause for logs and never in the message.
 type Provider interface {
@@ -60,6 +68,8 @@ type Provider interface {
 	Refresh(ctx context.Context, refreshToken string) (Session, error)
 	AddUserToGroup(ctx context.Context, user, group string) error
 	RemoveUserFromGroup(ctx context.Context, user, group string) error
+	DisableUser(ctx context.Context, user string) error
+	Groups(ctx context.Context, user string) ([]string, error)
 }
 
 // Client-visible messages shared by every provider, worded as Cognito words them so a
@@ -74,6 +84,7 @@ const (
 	MsgGroupNotFound        = "Group not found."
 	MsgInvalidRefreshToken  = "Invalid Refresh Token"
 	MsgAttemptsExceeded     = "Password attempts exceeded"
+	MsgUserDisabled         = "User is disabled."
 )
 
 // ErrIncorrectCredentials is the one error for an unknown email and a wrong password. It
@@ -112,3 +123,7 @@ func ErrGroupNotFound() error { return apperr.New(apperr.NotFound, MsgGroupNotFo
 func ErrInvalidRefreshToken() error {
 	return apperr.New(apperr.Unauthorized, MsgInvalidRefreshToken)
 }
+
+// ErrUserDisabled is a sign-in with the correct password of a user an Admin deleted
+// (Cognito's NotAuthorizedException "User is disabled.").
+func ErrUserDisabled() error { return apperr.New(apperr.Unauthorized, MsgUserDisabled) }

@@ -115,3 +115,25 @@ func (s *Service) groupOp(isAdmin bool, op, user, group string) (string, string,
 	}
 	return user, group, nil
 }
+
+// DisableUser disables a user (sub or email) at the identity provider: deleteUser's
+// half in the provider. isAdmin as for AddUserToGroup.
+func (s *Service) DisableUser(ctx context.Context, isAdmin bool, user string) error {
+	if !isAdmin {
+		return apperr.New(apperr.Unauthorized, "Not Authorized to access deleteUser on type Mutation")
+	}
+	user = NormalizeUser(user)
+	if err := ValidateUser(user); err != nil {
+		return err
+	}
+	return s.p.DisableUser(ctx, user)
+}
+
+// Groups lists a user's groups (User.groups of another user, read by an Admin).
+func (s *Service) Groups(ctx context.Context, user string) ([]string, error) {
+	user = NormalizeUser(user)
+	if err := ValidateUser(user); err != nil {
+		return nil, err
+	}
+	return s.p.Groups(ctx, user)
+}

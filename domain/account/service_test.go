@@ -52,6 +52,16 @@ func (r *recorder) RemoveUserFromGroup(_ context.Context, user, group string) er
 	return nil
 }
 
+func (r *recorder) DisableUser(_ context.Context, user string) error {
+	r.rec("DisableUser", user)
+	return nil
+}
+
+func (r *recorder) Groups(_ context.Context, user string) ([]string, error) {
+	r.rec("Groups", user)
+	return nil, nil
+}
+
 const good = "Passw0rd!"
 
 func TestSignUpNormalisesAndValidates(t *testing.T) {

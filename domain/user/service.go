@@ -73,8 +73,15 @@ func (s *Service) Me(ctx context.Context, c Caller) (*User, error) {
 		return nil, apperr.New(apperr.Unauthorized, "sign in to see your profile")
 	}
 	u, err := s.repo.Get(ctx, c.ID)
+	if errors.Is(err, ErrDeleted) {
+		// A deleted user's token may still be valid for a while: it gets nothing back.
+		return nil, apperr.New(apperr.Unauthorized, "this account was deleted")
+	}
 	if apperr.Is(err, apperr.NotFound) {
-		return s.Register(ctx, c.ID, c.Email, "")
+		u, err = s.Register(ctx, c.ID, c.Email, "")
+		if errors.Is(err, ErrDeleted) {
+			return nil, apperr.New(apperr.Unauthorized, "this account was deleted")
+		}
 	}
 	return u, err
 }
@@ -99,10 +106,13 @@ func (s *Service) GetMany(ctx context.Context, ids []string) (map[string]*User, 
 	return s.repo.GetMany(ctx, ids)
 }
 
-// List is listUsers (Admin).
-func (s *Service) List(ctx context.Context, c Caller, limit *int, nextToken *string) (Page, error) {
+// List is listUsers (Admin), filtered by f (nil: every profile).
+func (s *Service) List(ctx context.Context, c Caller, f *Filter, limit *int, nextToken *string) (Page, error) {
 	if !c.Admin {
 		return Page{}, apperr.New(apperr.Unauthorized, "only Admin lists users")
+	}
+	if err := f.Validate("filter"); err != nil {
+		return Page{}, err
 	}
 	n, err := filter.Limit(limit, DefaultLimit, MaxLimit)
 	if err != nil {
@@ -112,7 +122,48 @@ func (s *Service) List(ctx context.Context, c Caller, limit *int, nextToken *str
 	if nextToken != nil {
 		tok = *nextToken
 	}
-	return s.repo.List(ctx, n, tok)
+	return s.repo.List(ctx, f, n, tok)
+}
+
+// Delete is deleteUser (Admin): disable (the identity provider's half: the account
+// service's DisableUser) runs first, so the user can no longer sign in or refresh even if
+// the profile write fails (a retry finishes it: disabling is idempotent); then the profile
+// becomes a tombstone and its guards go, in one transaction. It returns the profile as it
+// was, or nil for a user who never had one. An unknown or already deleted user is
+// NotFound; an Admin cannot delete their own account (someone must be left to undo).
+func (s *Service) Delete(ctx context.Context, c Caller, id string, disable func(ctx context.Context, sub string) error) (*User, error) {
+	if !c.Admin {
+		return nil, apperr.New(apperr.Unauthorized, "Not Authorized to access deleteUser on type Mutation")
+	}
+	if err := ValidateID("id", id); err != nil {
+		return nil, err
+	}
+	if id == c.ID {
+		return nil, apperr.New(apperr.BadRequest, "id: an Admin cannot delete their own account")
+	}
+	prev, err := s.repo.Get(ctx, id)
+	switch {
+	case errors.Is(err, ErrDeleted):
+		return nil, apperr.New(apperr.NotFound, "user %s not found", id)
+	case apperr.Is(err, apperr.NotFound):
+		prev = &User{ID: id} // no profile (yet): the tombstone still stops a lazy one
+	case err != nil:
+		return nil, err
+	}
+	if err := disable(ctx, id); err != nil {
+		// A profile without an account (seeded data) is still deleted; no account and no
+		// profile is an unknown user.
+		if !apperr.Is(err, apperr.NotFound) || prev.Version == 0 {
+			return nil, err
+		}
+	}
+	if err := s.repo.Delete(ctx, prev); err != nil {
+		return nil, err
+	}
+	if prev.Version == 0 {
+		return nil, nil
+	}
+	return prev, nil
 }
 
 // Update is updateUser: the caller edits their own name, username, address and phone. A

@@ -111,19 +111,27 @@ type Page struct {
 //   - Update writes next over prev if the stored Version is prev.Version (Conflict
 //     otherwise) and stores Version + 1. A changed username moves its guard in the same
 //     atomic write: the new one must be free (Conflict), the old one is freed.
-//   - Delete removes the profile (if still at prev.Version) with every guard it holds, in
-//     one atomic write; a freed email or username can be claimed again.
-//   - List returns pages of at most Limit profiles in id order, with a NextToken that
-//     resumes exactly after the last one; a NextToken of another query is a BadRequest.
+//   - Delete replaces the profile (if still at prev.Version; if there is none yet, when
+//     prev.Version is 0) by a tombstone and removes every guard it holds, in one atomic
+//     write; a freed email or username can be claimed again. From then on Get of the id is
+//     ErrDeleted (NotFound), Create of the id is Conflict with ErrExists, Update and a
+//     second Delete are Conflict or NotFound, and GetMany and List leave the id out.
+//   - List returns pages of at most Limit profiles in id order that match the filter (nil:
+//     all), with a NextToken that resumes exactly after the last one; a NextToken of
+//     another query (or another filter) is a BadRequest.
 type Repository interface {
 	Create(ctx context.Context, u *User) error
 	Get(ctx context.Context, id string) (*User, error)
 	GetMany(ctx context.Context, ids []string) (map[string]*User, error)
 	Update(ctx context.Context, prev, next *User) error
 	Delete(ctx context.Context, prev *User) error
-	List(ctx context.Context, limit int, nextToken string) (Page, error)
+	List(ctx context.Context, f *Filter, limit int, nextToken string) (Page, error)
 }
 
 // ErrExists is in the chain of Create's Conflict when the profile itself exists (not a
 // guard), so that an idempotent "ensure" can tell the two apart.
 var ErrExists = apperr.New(apperr.Conflict, "the user already has a profile")
+
+// ErrDeleted is Get's NotFound for a user an Admin deleted: the tombstone tells it from a
+// user who has no profile yet, so a still-valid token cannot recreate the profile lazily.
+var ErrDeleted = apperr.New(apperr.NotFound, "the user was deleted")

@@ -27,6 +27,13 @@ type Tokens struct {
 	// local provider's log hook, or cognito-local's data file. An empty code is passed to
 	// ConfirmSignUp as is.
 	Code func(ctx context.Context, email string) (string, error)
+	// Disabled reports whether the provider holds the user (sub) as disabled, read behind
+	// its back (the account store, or AdminGetUser).
+	Disabled func(ctx context.Context, sub string) (bool, error)
+	// DisableNotEnforced, when set, says why the stand-in does not refuse a disabled
+	// user's sign-in and refresh (cognito-local ignores Enabled; Cognito refuses them), so
+	// the suite checks the provider's state instead of the refusal.
+	DisableNotEnforced string
 }
 
 // Password is a password that satisfies Cognito's default policy.
@@ -189,6 +196,42 @@ func RunProviderContract(t *testing.T, newProvider func(t *testing.T) (account.P
 		require.NoError(t, err)
 		require.NotContains(t, verify(t, tok, s.IDToken, "id"), "cognito:groups")
 		require.NotContains(t, verify(t, tok, s.AccessToken, "access"), "cognito:groups")
+	})
+
+	t.Run("DisabledUserCannotSignInOrRefresh", func(t *testing.T) {
+		p, tok := newProvider(t)
+		email := Email("disabled")
+		sub := SignUpConfirmed(t, p, tok, email, "Disabled")
+		require.NoError(t, p.AddUserToGroup(ctx, sub, account.GroupAdmin))
+		groups, err := p.Groups(ctx, sub)
+		require.NoError(t, err)
+		require.Equal(t, []string{account.GroupAdmin}, groups)
+		s, err := p.SignIn(ctx, email, Password)
+		require.NoError(t, err)
+
+		require.NoError(t, p.DisableUser(ctx, sub))
+		require.NoError(t, p.DisableUser(ctx, strings.ToUpper(email)), "disabling again (by email) is a no-op")
+		disabled, err := tok.Disabled(ctx, sub)
+		require.NoError(t, err)
+		require.True(t, disabled, "the provider must hold the user as disabled")
+		if tok.DisableNotEnforced != "" {
+			t.Logf("sign-in and refresh refusal not checked: %s", tok.DisableNotEnforced)
+		} else {
+			_, err = p.SignIn(ctx, email, Password)
+			requireErr(t, err, apperr.Unauthorized, account.MsgUserDisabled)
+			_, err = p.Refresh(ctx, s.RefreshToken)
+			requireCode(t, apperr.Unauthorized, err, "refreshing a disabled user's session")
+			_, err = p.SignIn(ctx, email, "Wrong-Passw0rd!")
+			requireErr(t, err, apperr.Unauthorized, account.MsgIncorrectCredentials)
+		}
+		_, err = p.SignUp(ctx, email, Password, "Again")
+		requireErr(t, err, apperr.Conflict, account.MsgEmailExists)
+
+		for _, user := range []string{uuid.NewString(), strings.ToLower(Email("ghost"))} {
+			requireErr(t, p.DisableUser(ctx, user), apperr.NotFound, account.MsgUserNotFound)
+		}
+		_, err = p.Groups(ctx, uuid.NewString())
+		requireErr(t, err, apperr.NotFound, account.MsgUserNotFound)
 	})
 
 	t.Run("GroupOpsOnUnknownUserOrGroupAreNotFound", func(t *testing.T) {

@@ -13,7 +13,10 @@ import (
 
 	"github.com/skygraph/skygraph/domain/user"
 	"github.com/skygraph/skygraph/internal/apperr"
+	"github.com/skygraph/skygraph/internal/filter"
 )
+
+func ptr[T any](v T) *T { return &v }
 
 // Make returns a valid profile.
 func Make(id, email, username string) *user.User {
@@ -118,6 +121,30 @@ func RunRepositoryContract(t *testing.T, newRepo func(t *testing.T) user.Reposit
 		_, err := r.Get(ctx, "a")
 		require.Equal(t, apperr.NotFound, apperr.CodeOf(err))
 		require.NoError(t, r.Create(ctx, Make("b", "a@example.com", "Alpha")), "email and username are free again")
+
+		// The tombstone: the id stays deleted, is not listed or batch-read, cannot be recreated.
+		_, err = r.Get(ctx, "a")
+		require.ErrorIs(t, err, user.ErrDeleted)
+		require.ErrorIs(t, r.Create(ctx, Make("a", "a2@example.com", "")), user.ErrExists)
+		require.Error(t, r.Delete(ctx, u), "deleting twice")
+		many, err := r.GetMany(ctx, []string{"a", "b"})
+		require.NoError(t, err)
+		require.Len(t, many, 1)
+		require.Contains(t, many, "b")
+		p, err := r.List(ctx, nil, 10, "")
+		require.NoError(t, err)
+		require.Len(t, p.Items, 1)
+		require.Equal(t, "b", p.Items[0].ID)
+
+		// A user who never had a profile can be deleted too (Version 0); Get tells it apart
+		// from a user who has none yet.
+		_, err = r.Get(ctx, "never")
+		require.Equal(t, apperr.NotFound, apperr.CodeOf(err))
+		require.NotErrorIs(t, err, user.ErrDeleted)
+		require.NoError(t, r.Delete(ctx, &user.User{ID: "never"}))
+		_, err = r.Get(ctx, "never")
+		require.ErrorIs(t, err, user.ErrDeleted)
+		require.ErrorIs(t, r.Create(ctx, Make("never", "never@example.com", "")), user.ErrExists)
 	})
 
 	t.Run("ListPages", func(t *testing.T) {
@@ -125,22 +152,34 @@ func RunRepositoryContract(t *testing.T, newRepo func(t *testing.T) user.Reposit
 		for i := range 23 {
 			require.NoError(t, r.Create(ctx, Make(fmt.Sprintf("u%02d", i), fmt.Sprintf("u%d@example.com", i), "")))
 		}
-		var ids []string
-		tok := ""
-		for {
-			p, err := r.List(ctx, 5, tok)
-			require.NoError(t, err)
-			for _, u := range p.Items {
-				ids = append(ids, u.ID)
+		// listAll pages through a listing to its end, returning the ids in order.
+		listAll := func(f *user.Filter, limit int) []string {
+			var ids []string
+			tok := ""
+			for {
+				p, err := r.List(ctx, f, limit, tok)
+				require.NoError(t, err)
+				for _, u := range p.Items {
+					ids = append(ids, u.ID)
+				}
+				if p.NextToken == "" {
+					return ids
+				}
+				tok = p.NextToken
 			}
-			if p.NextToken == "" {
-				break
-			}
-			tok = p.NextToken
 		}
+		ids := listAll(nil, 5)
 		require.Len(t, ids, 23)
 		require.Equal(t, "u00", ids[0])
-		_, err := r.List(ctx, 5, "forged")
+
+		// Filtered: u1x (10 of them) in pages of 3; a token of the unfiltered listing is refused.
+		f := &user.Filter{ID: &filter.StringInput{BeginsWith: ptr("u1")}}
+		require.Equal(t, []string{"u10", "u11", "u12", "u13", "u14", "u15", "u16", "u17", "u18", "u19"}, listAll(f, 3))
+		first, err := r.List(ctx, nil, 5, "")
+		require.NoError(t, err)
+		_, err = r.List(ctx, f, 5, first.NextToken)
+		require.Equal(t, apperr.BadRequest, apperr.CodeOf(err), "a token of another filter")
+		_, err = r.List(ctx, nil, 5, "forged")
 		require.Equal(t, apperr.BadRequest, apperr.CodeOf(err))
 	})
 }
