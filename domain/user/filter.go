@@ -1,8 +1,6 @@
 package user
 
 import (
-	"fmt"
-
 	"github.com/skygraph/skygraph/internal/filter"
 )
 
@@ -33,65 +31,29 @@ func (f *Filter) fields(u *User) []field {
 	}
 }
 
-// Validate checks every operator's arguments and bounds the tree's size.
-func (f *Filter) Validate(path string) error {
-	var b filter.Budget
-	return f.validate(path, 0, &b)
+var tree = filter.Tree[*Filter, *User]{
+	Groups: func(f *Filter) ([]*Filter, []*Filter, *Filter) { return f.And, f.Or, f.Not },
+	Fields: func(f *Filter, path string) error {
+		for _, s := range f.fields(&User{}) {
+			if err := s.c.Validate(filter.Field(path, s.name)); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+	Match: func(f *Filter, u *User) bool {
+		for _, s := range f.fields(u) {
+			if !s.c.Match(&s.v) {
+				return false
+			}
+		}
+		return true
+	},
 }
 
-func (f *Filter) validate(path string, depth int, b *filter.Budget) error {
-	if f == nil {
-		return nil
-	}
-	if err := b.Enter(depth); err != nil {
-		return err
-	}
-	for _, s := range f.fields(&User{}) {
-		if err := s.c.Validate(filter.Field(path, s.name)); err != nil {
-			return err
-		}
-	}
-	for i, g := range f.And {
-		if err := g.validate(fmt.Sprintf("%s.and[%d]", path, i), depth+1, b); err != nil {
-			return err
-		}
-	}
-	for i, g := range f.Or {
-		if err := g.validate(fmt.Sprintf("%s.or[%d]", path, i), depth+1, b); err != nil {
-			return err
-		}
-	}
-	return f.Not.validate(path+".not", depth+1, b)
-}
+// Validate checks every operator's arguments and bounds the tree's size.
+func (f *Filter) Validate(path string) error { return tree.Validate(f, path) }
 
 // Match reports whether u satisfies f. A nil filter matches everything. f must have
 // passed Validate.
-func (f *Filter) Match(u *User) bool {
-	if f == nil {
-		return true
-	}
-	for _, s := range f.fields(u) {
-		v := s.v
-		if !s.c.Match(&v) {
-			return false
-		}
-	}
-	for _, g := range f.And {
-		if g != nil && !g.Match(u) {
-			return false
-		}
-	}
-	if len(f.Or) > 0 {
-		hit := false
-		for _, g := range f.Or {
-			if g != nil && g.Match(u) {
-				hit = true
-				break
-			}
-		}
-		if !hit {
-			return false
-		}
-	}
-	return f.Not == nil || !f.Not.Match(u)
-}
+func (f *Filter) Match(u *User) bool { return tree.Matches(f, u) }
