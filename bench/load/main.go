@@ -59,6 +59,9 @@ type server struct {
 	next              map[string]int // consumed workloads: the next unused request
 }
 
+// profileDir, when set, receives pprof profiles (see -profile).
+var profileDir string
+
 type sample struct {
 	rps, p50, p99, cpuMS, calls float64
 	rssMiB                      float64
@@ -75,6 +78,7 @@ func main() {
 	benchfile := flag.String("benchfile", "", "go test -bench BenchmarkWorkload -benchmem output, for allocs/op")
 	workdir := flag.String("workdir", os.TempDir(), "where fixtures and server logs go")
 	only := flag.String("workloads", "", "comma-separated workloads (default all)")
+	flag.StringVar(&profileDir, "profile", "", "save CPU and allocation profiles of round 1's DynamoDB Local runs here")
 	flag.Parse()
 	if err := run(*serveBin, *duration, *warmup, *rounds, *conns, *benchfile, *workdir, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "bench load:", err)
@@ -129,7 +133,17 @@ func run(serveBin string, duration, warmup time.Duration, rounds, conns int, ben
 						return err
 					}
 				}
+				var prof chan error
+				if profileDir != "" && round == 0 && s.store == "dynamodb-local" {
+					prof = make(chan error, 1)
+					go func() { prof <- s.profile(w, duration) }()
+				}
 				sm, err := s.attack(client, w, duration, conns, rounds+1)
+				if prof != nil {
+					if perr := <-prof; perr != nil {
+						fmt.Fprintf(os.Stderr, "profile %s %s: %v\n", s.name, w, perr)
+					}
+				}
 				if err != nil {
 					return err
 				}
@@ -290,6 +304,35 @@ func (s *server) attack(client *http.Client, w string, d time.Duration, conns, s
 		sm.calls = float64(calls1-calls0) / float64(m.Requests)
 	}
 	return sm, nil
+}
+
+// profile saves, to profileDir, a CPU profile of s over the next d (less a second, inside
+// the run) and the allocation profiles (cumulative since start) before and after it.
+func (s *server) profile(w string, d time.Duration) error {
+	base := filepath.Join(profileDir, w+"-"+strings.ReplaceAll(s.name, "/", "-"))
+	secs := max(1, int(d.Seconds())-1)
+	get := func(path, file string) error {
+		resp, err := http.Get("http://" + s.addr + path)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		f, err := os.Create(file)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = io.Copy(f, resp.Body)
+		return err
+	}
+	// allocs0 and allocs bracket the CPU profile: pprof -diff_base allocs0 shows the run's.
+	if err := get("/debug/pprof/allocs", base+".allocs0"); err != nil {
+		return err
+	}
+	if err := get(fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), base+".cpu"); err != nil {
+		return err
+	}
+	return get("/debug/pprof/allocs", base+".allocs")
 }
 
 func (s *server) calls(client *http.Client) (int, error) {

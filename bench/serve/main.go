@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -85,6 +86,9 @@ func run(ctx context.Context, mode, fixturePath string, create bool, size floor.
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", h)
+	// Profiles of the server under load (bench/load -profile); 127.0.0.1 only.
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("GET /_bench/calls", func(w http.ResponseWriter, _ *http.Request) {
 		_ = json.NewEncoder(w).Encode(map[string]int{"total": calls.Total()})
 	})
