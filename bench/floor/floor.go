@@ -84,6 +84,10 @@ type Size struct {
 	Orders int
 	// Only prepares the consumed requests of one server ("skygraph" or "floor"); empty: both.
 	Only string
+	// Customers take turns at processBooking (default 16); Page is the bookings workload's
+	// customer's bookings (default 50, the workload's limit). Tests make them small: each
+	// customer is a sign-up, slow under -race.
+	Customers, Page int
 }
 
 // GraphQL documents of the workloads: the sample frontend's search, ten aliased getFlight,
@@ -185,7 +189,7 @@ func Seed(ctx context.Context, a *app.App, size Size) (*Fixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i := range 50 {
+	for i := range cmp.Or(size.Page, 50) {
 		tok, err := hold(sub, 12000)
 		if err != nil {
 			return nil, fmt.Errorf("seed hold: %w", err)
@@ -200,7 +204,7 @@ func Seed(ctx context.Context, a *app.App, size Size) (*Fixture, error) {
 	})
 	// processBooking: customers take turns (so loyalty totals rarely contend), each request
 	// with its own hold; the skygraph and floor requests use separate holds.
-	const customers = 16
+	customers := cmp.Or(size.Customers, 16)
 	type cust struct{ sub, token string }
 	cs := make([]cust, customers)
 	for i := range cs {

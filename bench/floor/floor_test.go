@@ -70,7 +70,7 @@ func data(tb testing.TB, body []byte) map[string]any {
 func TestFloorAnswersAsSkygraph(t *testing.T) {
 	for _, be := range dynamotest.Backends(t) {
 		t.Run(be.Name, func(t *testing.T) {
-			e := newEnv(t, be, floor.Size{Bookings: 2, Orders: 3})
+			e := newEnv(t, be, floor.Size{Bookings: 2, Orders: 3, Customers: 2, Page: 4})
 			fh := floor.Handler(e.app)
 			for _, name := range floor.Names {
 				w := e.fixture.Get(name)
