@@ -16,7 +16,7 @@ echo "== Go benchmarks (in process; allocs/op and DynamoDB calls/op)"
 $go test -run '^$' -bench 'BenchmarkWorkload' -benchmem -benchtime 50x ./bench/floor | tee "$out/go-bench.txt"
 $go test -run '^$' -bench 'BenchmarkAuthOverhead|BenchmarkTenFlights|BenchmarkVerify' -benchmem -benchtime 1s ./app ./auth | tee -a "$out/go-bench.txt"
 echo "== start-up (embedded store, 30-day demo seed; Lambda bootstrap against the fake Runtime API)"
-$go test -run '^$' -bench 'BenchmarkStartup' -benchtime 3x . | tee "$out/startup.txt"
+$go test -run '^$' -bench 'BenchmarkStartup|BenchmarkLambdaFirstAnswer' -benchtime 3x . | tee "$out/startup.txt"
 echo "== load run"
 "$out/load" -serve "$out/serve" -benchfile "$out/go-bench.txt" -workdir "$out" \
 	-duration "${BENCH_DURATION:-4s}" -rounds "${BENCH_ROUNDS:-2}" -conns "${BENCH_CONNS:-32}" \
@@ -24,4 +24,4 @@ echo "== load run"
 echo "== load after: $(uptime)" | tee -a "$out/table.md"
 size=$(stat -c %s build/lambda/bootstrap)
 echo "stripped linux/arm64 Lambda bootstrap: $size bytes ($((size / 1024 / 1024)) MiB)" | tee -a "$out/table.md"
-grep -E '^BenchmarkStartup' "$out/startup.txt" | tee -a "$out/table.md" || true
+grep -E '^Benchmark(Startup|LambdaFirstAnswer)' "$out/startup.txt" | tee -a "$out/table.md" || true
