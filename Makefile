@@ -18,7 +18,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(NODE_MAJOR)
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 QUIET := bash $(CURDIR)/scripts/quiet.sh
 
-.PHONY: help fuzz test check-generate vet unit run run-local-aws lint generate deps lambda cdk-test
+.PHONY: help bench fuzz test check-generate vet unit run run-local-aws lint generate deps lambda cdk-test
 .DEFAULT_GOAL := help
 
 ## help: list the targets (plain `make` does this; `make test` runs the suite).
@@ -69,6 +69,13 @@ run:
 ## trying the AWS code paths by hand; needs scripts/ci-deps.sh's Java and npm packages. See the script.
 run-local-aws:
 	SKYGRAPH_NETNS=off bash scripts/with-services.sh bash scripts/run-local-aws.sh
+
+## bench: issue 13's measurement (< 10 min): hot-path Go benchmarks, then vegeta against skygraph and
+## the bare floor (bench/floor) on the embedded store and DynamoDB Local; prints the table. Not part of test.
+bench: deps lambda
+	cd bench/load && $(GO) mod download && $(GO) build -o $(CURDIR)/build/bench/load .
+	$(GO) build -o build/bench/serve ./bench/serve
+	bash scripts/with-services.sh env GOPROXY=off GOFLAGS=-mod=readonly bash scripts/bench.sh
 
 ## fuzz: go test -fuzz on every fuzz target (the /graphql body, each AWS scalar's parser), FUZZTIME
 ## each (default 60s); `make test` runs their seed corpora as ordinary tests.

@@ -416,7 +416,7 @@ type fakeResult struct {
 	body []byte
 }
 
-func newFakeRuntimeAPI(t *testing.T) *fakeRuntimeAPI {
+func newFakeRuntimeAPI(t testing.TB) *fakeRuntimeAPI {
 	t.Helper()
 	f := &fakeRuntimeAPI{events: make(chan fakeInvocation, 4), extensions: make(chan string, 4), done: make(chan struct{})}
 	mux := http.NewServeMux()
@@ -464,7 +464,7 @@ func newFakeRuntimeAPI(t *testing.T) *fakeRuntimeAPI {
 }
 
 // invoke queues an event and waits for the function's response or error.
-func (f *fakeRuntimeAPI) invoke(t *testing.T, payload string, timeout time.Duration) fakeResult {
+func (f *fakeRuntimeAPI) invoke(t testing.TB, payload string, timeout time.Duration) fakeResult {
 	t.Helper()
 	id := fmt.Sprintf("00000000-0000-4000-8000-%012d", f.seq.Add(1))
 	ch, _ := f.results.LoadOrStore(id, make(chan fakeResult, 1))
@@ -484,7 +484,7 @@ func (f *fakeRuntimeAPI) invoke(t *testing.T, payload string, timeout time.Durat
 // The release build's -trimpath, CGO_ENABLED=0 and -ldflags are left out here: they only
 // change how the same code is compiled and would cost a cold rebuild of every dependency
 // (about a minute on two cores) instead of relinking from the build cache.
-func lambdaBootstrap(t *testing.T) []string {
+func lambdaBootstrap(t testing.TB) []string {
 	t.Helper()
 	if bin := os.Getenv("LAMBDA_BOOTSTRAP"); bin != "" {
 		abs, err := filepath.Abs(bin)
@@ -495,7 +495,7 @@ func lambdaBootstrap(t *testing.T) []string {
 }
 
 // buildBinary builds this command with the given build tags into a temporary file.
-func buildBinary(t *testing.T, name, tags string) string {
+func buildBinary(t testing.TB, name, tags string) string {
 	t.Helper()
 	goBin, err := exec.LookPath("go")
 	require.NoError(t, err, "go test puts GOROOT/bin on PATH")

@@ -202,36 +202,59 @@ func appsyncErrors(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		bw := &bufferedWriter{header: w.Header()}
+		bw := &bufferedWriter{w: w}
 		next.ServeHTTP(bw, r)
-		body := liftErrorType(bw.body)
-		if bw.status == 0 {
-			bw.status = http.StatusOK
+		if bw.direct {
+			return
 		}
-		w.WriteHeader(bw.status)
+		body := liftErrorType(bw.body)
+		w.WriteHeader(bw.statusOrOK())
 		_, _ = w.Write(body)
 	})
 }
 
+// errorTypeKey is what liftErrorType looks for: a response without it is left as it is.
+var errorTypeKey = []byte(`"errorType"`)
+
+// bufferedWriter holds a response back only when it has errors to rewrite. gqlgen writes a
+// whole response in one Write; one without "errorType" (every success) goes straight out,
+// neither copied nor scanned again (issue 13).
 type bufferedWriter struct {
-	header http.Header
+	w      http.ResponseWriter
 	status int
 	body   []byte
+	direct bool
 }
 
-func (b *bufferedWriter) Header() http.Header { return b.header }
+func (b *bufferedWriter) Header() http.Header { return b.w.Header() }
 func (b *bufferedWriter) WriteHeader(code int) {
 	if b.status == 0 {
 		b.status = code
 	}
 }
+
+func (b *bufferedWriter) statusOrOK() int {
+	if b.status == 0 {
+		return http.StatusOK
+	}
+	return b.status
+}
+
 func (b *bufferedWriter) Write(p []byte) (int, error) {
+	if b.direct {
+		return b.w.Write(p)
+	}
+	if len(b.body) == 0 && !bytes.Contains(p, errorTypeKey) {
+		b.direct = true
+		b.w.WriteHeader(b.statusOrOK())
+		return b.w.Write(p)
+	}
 	b.body = append(b.body, p...)
 	return len(p), nil
 }
 
 func liftErrorType(body []byte) []byte {
-	if !bytes.Contains(body, []byte(`"errorType"`)) {
+	if !bytes.Contains(body, errorTypeKey) {
 		return body
 	}
 	var resp map[string]json.RawMessage

@@ -366,6 +366,17 @@ func (p *Policy) Middleware(ctx context.Context, next graphql.Resolver) (any, er
 	if fc == nil || fc.Field.Field == nil || strings.HasPrefix(fc.Field.Name, "__") || strings.HasPrefix(fc.Object, "__") {
 		return next(ctx)
 	}
+	fa := p.fields[fc.Object][fc.Field.Name]
+	var oa *access
+	if fc.Field.Definition != nil {
+		oa = p.objects[fc.Field.Definition.Type.Name()]
+	}
+	if fa == nil && oa == nil {
+		// A field with no rule of its own returning a scalar or enum (most fields): nothing
+		// to decide, so the principal is not even looked up (a walk up the whole context
+		// chain, per field; issue 13's profiles).
+		return next(ctx)
+	}
 	pr := FromContext(ctx)
 	rootKind, isRootField := p.roots[fc.Object]
 	op := "read"
@@ -375,7 +386,7 @@ func (p *Policy) Middleware(ctx context.Context, next graphql.Resolver) (any, er
 	// deferredRules are a root field's object-dependent rules (owner, dynamic groups): they
 	// can only be decided on the objects it returns, and must then hold for each of them.
 	var deferredRules *access
-	if fa := p.fields[fc.Object][fc.Field.Name]; fa != nil {
+	if fa != nil {
 		var parent any
 		if !isRootField && fc.Parent != nil {
 			parent = fc.Parent.Result
@@ -399,7 +410,6 @@ func (p *Policy) Middleware(ctx context.Context, next graphql.Resolver) (any, er
 			}
 		}
 	}
-	oa := p.objects[fc.Field.Definition.Type.Name()]
 	if oa == nil {
 		return res, nil // a scalar or enum
 	}

@@ -167,6 +167,9 @@ type Processor struct {
 	receipt string
 	now     func() time.Time
 	fault   func(op Op, stage Stage, ch payment.Charge) error
+	// faulty: Config.Fault is set, so Capture reads the charge first (the hook sees it
+	// before anything is written).
+	faulty bool
 }
 
 var _ payment.Provider = (*Processor)(nil)
@@ -176,7 +179,7 @@ func New(store ChargeStore, cfg Config) (*Processor, error) {
 	if store == nil {
 		return nil, errors.New("cardsim: a ChargeStore is required")
 	}
-	p := &Processor{store: store, receipt: cfg.ReceiptBaseURL, now: cfg.Now, fault: cfg.Fault}
+	p := &Processor{store: store, receipt: cfg.ReceiptBaseURL, now: cfg.Now, fault: cfg.Fault, faulty: cfg.Fault != nil}
 	if p.receipt == "" {
 		p.receipt = DefaultReceiptBaseURL
 	}

@@ -42,6 +42,9 @@ type Capture struct {
 	Key     string
 	Receipt string
 	At      time.Time
+	// ExceptCards, when not empty, adds a condition: the charge's CardToken is none of
+	// these (Processor.Capture writes first and decides the odd test cards on the answer).
+	ExceptCards []string
 }
 
 // Refund is a refund (From CAPTURED, To REFUNDED, Amount = the captured amount) or a
@@ -66,7 +69,7 @@ type Refund struct {
 //     expired record; callers check ExpiresAt.
 //   - Charge returns a charge, or NotFound. Reads are strongly consistent.
 //   - CaptureCharge applies c to the charge if, at the moment of the write, its status is
-//     AUTHORIZED and its Amount ≥ c.Amount: status CAPTURED, CapturedAmount, CaptureKey,
+//     AUTHORIZED, its Amount ≥ c.Amount and its CardToken is not in c.ExceptCards: status CAPTURED, CapturedAmount, CaptureKey,
 //     Receipt, UpdatedAt = c.At, Version+1; it returns the new record and applied=true.
 //     Otherwise it changes nothing and returns the current record and applied=false.
 //     NotFound if there is no such charge.

@@ -32,13 +32,18 @@ type page struct {
 func (s *Store) queryPage(ctx context.Context, in *dynamodb.QueryInput, limit int, filtered bool,
 	keyAttrs []string, resolve func(context.Context, []item) ([]item, error), keep func(item) (bool, error),
 ) (page, error) {
-	var p page
+	var (
+		p          page
+		read, size int
+	)
 	for range maxQueryPages {
-		in.Limit = aws.Int32(readSize(limit-len(p.items), filtered))
+		size = readSize(limit-len(p.items), filtered, read, len(p.items), size)
+		in.Limit = aws.Int32(int32(size))
 		out, err := s.api.Query(ctx, in)
 		if err != nil {
 			return page{}, storeError("Query", err)
 		}
+		read += len(out.Items)
 		full := out.Items
 		if resolve != nil {
 			if full, err = resolve(ctx, out.Items); err != nil {
@@ -75,14 +80,26 @@ func (s *Store) queryPage(ctx context.Context, in *dynamodb.QueryInput, limit in
 	return p, nil
 }
 
-// readSize is the DynamoDB Limit for the next round trip. Without a filter it reads one
-// more item than needed, so that a page which ends exactly at the end of the data gets no
-// nextToken; with a filter it reads ahead so that a selective filter needs few round trips.
-func readSize(remaining int, filtered bool) int32 {
-	if filtered {
-		return int32(min(max(2*remaining, 50), 1000) + 1)
+// maxReadSize bounds one round trip's DynamoDB Limit.
+const maxReadSize = 1000
+
+// readSize is the DynamoDB Limit for the next round trip: it reads one more item than
+// needed, so that a page which ends exactly at the end of the data gets no nextToken. With
+// a filter the first read is the same, as if the filter kept everything (the sample
+// frontend's search keeps every item: it read 51 items to return 5, issue 13), and later
+// reads are sized by the filter's observed selectivity (kept of read so far, with a quarter
+// to spare), doubling while nothing has been kept, so a selective filter still needs few
+// round trips (at most maxQueryPages) and a broad one reads little more than it returns.
+func readSize(remaining int, filtered bool, read, kept, prev int) int {
+	need := remaining + 1
+	switch {
+	case !filtered || read == 0:
+		return min(need, maxReadSize+1)
+	case kept == 0:
+		return min(max(2*prev, need), maxReadSize)
 	}
-	return int32(remaining + 1)
+	est := (remaining*read+kept-1)/kept + (remaining*read+kept-1)/kept/4 + 1
+	return min(max(est, need), maxReadSize)
 }
 
 func pick(it item, attrs []string) item {

@@ -64,6 +64,7 @@ const (
 	attrChargeReceipt        = "receipt"
 	attrChargeCaptureKey     = "captureKey"
 	attrChargeRefundKey      = "refundKey"
+	attrChargeCardToken      = "cardToken"
 )
 
 func chargeKey(id string) item { return primaryKey(chargeKeys.PK(id), chargeKeys.SK) }

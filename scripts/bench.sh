@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Usage: scripts/bench.sh   (make bench runs it inside scripts/with-services.sh)
+#
+# issue 13's measurement: Go benchmarks of the hot paths (-benchmem), then the load run
+# (bench/load: vegeta against skygraph and the bare floor on the embedded store and on
+# DynamoDB Local, interleaved rounds), then start-up time and the stripped arm64 Lambda
+# bootstrap's size. Everything goes to build/bench/; the table is printed at the end and
+# saved as build/bench/table.md. Knobs: BENCH_DURATION (4s), BENCH_ROUNDS (2),
+# BENCH_CONNS (32), BENCH_WORKLOADS (all). Only 127.0.0.1 is talked to.
+set -euo pipefail
+out=build/bench
+mkdir -p "$out"
+go=${GO:-go}
+echo "== load before: $(uptime)"
+echo "== Go benchmarks (in process; allocs/op and DynamoDB calls/op)"
+$go test -run '^$' -bench 'BenchmarkWorkload' -benchmem -benchtime 50x ./bench/floor | tee "$out/go-bench.txt"
+$go test -run '^$' -bench 'BenchmarkAuthOverhead|BenchmarkTenFlights|BenchmarkVerify' -benchmem -benchtime 1s ./app ./auth | tee -a "$out/go-bench.txt"
+echo "== start-up (embedded store, 30-day demo seed; Lambda bootstrap against the fake Runtime API)"
+$go test -run '^$' -bench 'BenchmarkStartup|BenchmarkLambdaFirstAnswer' -benchtime 3x . | tee "$out/startup.txt"
+echo "== load run"
+"$out/load" -serve "$out/serve" -benchfile "$out/go-bench.txt" -workdir "$out" \
+	-duration "${BENCH_DURATION:-4s}" -rounds "${BENCH_ROUNDS:-2}" -conns "${BENCH_CONNS:-32}" \
+	-workloads "${BENCH_WORKLOADS:-}" | tee "$out/table.md"
+echo "== load after: $(uptime)" | tee -a "$out/table.md"
+size=$(stat -c %s build/lambda/bootstrap)
+echo "stripped linux/arm64 Lambda bootstrap: $size bytes ($((size / 1024 / 1024)) MiB)" | tee -a "$out/table.md"
+grep -E '^Benchmark(Startup|LambdaFirstAnswer)' "$out/startup.txt" | tee -a "$out/table.md" || true
