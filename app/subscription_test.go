@@ -317,3 +317,18 @@ func requireUnauthorized(t *testing.T, proto string, errs []map[string]any) {
 	ext, _ := errs[0]["extensions"].(map[string]any)
 	require.Equal(t, "Unauthorized", ext["errorType"], "%v", errs)
 }
+
+// startSubscription starts doc over the AppSync realtime protocol as token ("" anonymous)
+// and returns the errors of its start (none: start_ack).
+func startSubscription(t *testing.T, srvURL, token, doc string) []map[string]any {
+	t.Helper()
+	c := dialSub(t, srvURL, protoAppSync, token)
+	defer func() { _ = c.conn.CloseNow() }()
+	c.subscribe("m", doc, nil)
+	if c.pending == nil {
+		return nil
+	}
+	ev, err := c.read(time.Minute)
+	require.NoError(t, err)
+	return ev.Errors
+}
