@@ -43,7 +43,12 @@ func realtimeDial(t *testing.T, srvURL string, header map[string]string) *websoc
 // frame reads the next frame as raw JSON (keep-alives included).
 func frame(t *testing.T, c *websocket.Conn) map[string]any {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	return frameBy(t, c, time.Now().Add(time.Minute)) // a hang guard
+}
+
+func frameBy(t *testing.T, c *websocket.Conn, deadline time.Time) map[string]any {
+	t.Helper()
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	_, b, err := c.Read(ctx)
 	require.NoError(t, err)
@@ -52,11 +57,12 @@ func frame(t *testing.T, c *websocket.Conn) map[string]any {
 	return m
 }
 
-// frameSkipKA reads the next frame that is not ka.
+// frameSkipKA reads the next frame that is not ka (keep-alives do not extend the guard).
 func frameSkipKA(t *testing.T, c *websocket.Conn) map[string]any {
 	t.Helper()
+	deadline := time.Now().Add(time.Minute)
 	for {
-		if m := frame(t, c); m["type"] != "ka" {
+		if m := frameBy(t, c, deadline); m["type"] != "ka" {
 			return m
 		}
 	}

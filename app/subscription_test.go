@@ -90,10 +90,12 @@ func (c *subClient) send(m wsMsg) {
 	require.NoError(c.t, c.conn.Write(context.Background(), websocket.MessageText, b))
 }
 
-// next returns the next message that is not a keep-alive.
+// next returns the next message that is not a keep-alive, or an error when none
+// arrives within the hang guard (keep-alives do not extend it).
 func (c *subClient) next(within time.Duration) (wsMsg, error) {
+	deadline := time.Now().Add(within)
 	for {
-		m, err := wsRead(c.conn, within)
+		m, err := wsRead(c.conn, time.Until(deadline))
 		if err != nil || m.Type != "ka" {
 			return m, err
 		}
