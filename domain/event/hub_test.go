@@ -163,3 +163,35 @@ func TestHubConcurrentPublishAndClose(t *testing.T) {
 	wg.Wait()
 	require.Equal(t, 0, h.Subscribers(event.LoyaltyChanged))
 }
+
+// TestSharedReadsOncePerEvent: however many subscriptions re-read one delivered event,
+// the object is read once (per key); the next event reads again.
+func TestSharedReadsOncePerEvent(t *testing.T) {
+	h := event.NewHub(quiet(), event.HubConfig{})
+	subs := make([]*event.Subscription, 50)
+	for i := range subs {
+		subs[i] = h.Subscribe([]event.Kind{event.FlightUpdated}, nil)
+	}
+	reads := 0
+	for round := 1; round <= 2; round++ {
+		h.Publish(context.Background(), event.Event{Kind: event.FlightUpdated, ID: "f"})
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		for _, s := range subs {
+			e := recv(t, s)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				v, err := e.Shared("flight", func() (any, error) { mu.Lock(); reads++; mu.Unlock(); return "object", nil })
+				require.NoError(t, err)
+				require.Equal(t, "object", v)
+			}()
+		}
+		wg.Wait()
+		require.Equal(t, round, reads, "one read per event")
+	}
+	// An event that did not come through a hub just reads.
+	v, err := event.Event{}.Shared("x", func() (any, error) { return 1, nil })
+	require.NoError(t, err)
+	require.Equal(t, 1, v)
+}
