@@ -45,5 +45,6 @@ func TestRealtimeLimits(t *testing.T) {
 		&websocket.DialOptions{Subprotocols: []string{"graphql-ws", appsyncHeader(h)}})
 	require.Error(t, err, "a second connection is over the limit")
 	require.NotNil(t, res)
+	defer func() { _ = res.Body.Close() }()
 	require.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
 }
