@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/skygraph/skygraph/domain/event"
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/payment"
 	"github.com/skygraph/skygraph/domain/saga"
@@ -91,6 +92,9 @@ type Config struct {
 	// slow machine set a longer one of their own, so a starved CPU cannot turn into a
 	// wrong answer.
 	Timeout time.Duration
+	// Events is told of every stored change of a booking, and of the loyalty and seat
+	// changes that come with it (default event.Discard).
+	Events event.Publisher
 }
 
 // Service is the booking use cases: processBooking (the saga), reads with ownership,
@@ -129,6 +133,10 @@ func NewService(repo Repository, flights Flights, payments Payments, cfg Config)
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = SagaTimeout
 	}
+	if cfg.Events == nil {
+		cfg.Events = event.Discard{}
+	}
+	repo = publishing{Repository: repo, events: cfg.Events}
 	return &Service{repo: repo, flights: flights, payments: payments, cfg: cfg}
 }
 
@@ -147,6 +155,10 @@ type Caller struct {
 
 // owns reports whether c may see b: its customer, or an Admin.
 func (c Caller) owns(b *Booking) bool { return c.Admin || (c.ID != "" && c.ID == b.Customer) }
+
+// Sees reports whether c may see b, the rule Get applies: subscriptions read a changed
+// booking once per event and apply it for each subscriber.
+func (c Caller) Sees(b *Booking) bool { return c.owns(b) }
 
 // Get returns a booking the caller may see. Another customer's booking is NotFound, the
 // same as a missing one, so booking ids cannot be probed.
