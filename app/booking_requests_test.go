@@ -98,8 +98,9 @@ func (w *waves) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...fun
 	return w.API.PutItem(ctx, in, o...)
 }
 
-// TestProcessBookingRequestCount: one processBooking costs 5 DynamoDB calls in 4 sequential
-// round trips (issue 13; it was 6 in 5): the charge and the flight read together, the seat
+// TestProcessBookingRequestCount: one processBooking costs 6 DynamoDB calls in 4 sequential
+// round trips (issue 13; it was 6 in 5 before the caller's profile was checked too): the
+// charge, the flight and the caller's profile read together, the seat
 // reserved (one transaction), the charge captured in one conditional UpdateItem that
 // returns the new charge (no read first), and the booking confirmed with its loyalty points
 // (one transaction).
@@ -113,18 +114,20 @@ func TestProcessBookingRequestCount(t *testing.T) {
 			}})
 			fl := newFlight(t, e, 10, 120, 30)
 			c := newCustomer(t, e)
+			_, out := e.raw(t, `{ me { id } }`, nil, "Authorization", c.token) // the profile exists
+			require.Nil(t, out["errors"], "%v", out)
 			for i := range 2 {
 				tok := authorize(t, e, c, fl, "tok_visa")
 				e.calls.Reset()
-				w.reset(2)
+				w.reset(3)
 				_, out := e.raw(t, `mutation($in: CreateBookingInput!) { processBooking(input: $in) { id status } }`,
 					loadBookingVars(tok, fl.ID), "Authorization", c.token)
 				require.Nil(t, out["errors"], "%v", out)
 				require.Equal(t, "CONFIRMED", gqlData(t, out, "processBooking")["status"])
-				require.Equal(t, 2, e.calls.Count("GetItem"), "booking %d: the charge and the flight", i)
+				require.Equal(t, 3, e.calls.Count("GetItem"), "booking %d: the charge, the flight and the profile", i)
 				require.Equal(t, 2, e.calls.Count("TransactWriteItems"), "booking %d: reserve and confirm", i)
 				require.Equal(t, 1, e.calls.Count("UpdateItem"), "booking %d: the capture", i)
-				require.Equal(t, 5, e.calls.Total(), "booking %d: DynamoDB calls", i)
+				require.Equal(t, 6, e.calls.Total(), "booking %d: DynamoDB calls", i)
 				require.Equal(t, 4, w.count(), "booking %d: sequential round trips", i)
 			}
 		})

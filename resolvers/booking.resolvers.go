@@ -62,12 +62,11 @@ func (r *bookingResolver) FailureReason(ctx context.Context, obj *booking.Bookin
 
 func (r *mutationResolver) ProcessBooking(ctx context.Context, input model.CreateBookingInput) (*booking.Booking, error) {
 	// Only paymentToken and bookingOutboundFlightId are read, as in the sample: the
-	// customer is the caller, and id, status and checkedIn are the saga's to decide.
-	if err := r.activeCustomer(ctx); err != nil {
-		return nil, err
-	}
+	// customer is the caller, and id, status and checkedIn are the saga's to decide. The
+	// caller's profile is checked alongside the saga's first reads (activeCustomer).
 	return r.bookings.Process(ctx, caller(ctx), booking.CreateInput{
 		PaymentToken: input.PaymentToken, FlightID: input.BookingOutboundFlightID,
+		Eligible: r.activeCustomer,
 	})
 }
 

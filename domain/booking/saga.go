@@ -16,6 +16,10 @@ import (
 type CreateInput struct {
 	PaymentToken string
 	FlightID     string
+	// Eligible, when set, confirms that the caller may still book (e.g. their profile
+	// exists and an Admin has not deleted them). It runs alongside the saga's first reads,
+	// so it costs no round trip of its own, and its error stops the saga before any write.
+	Eligible func(context.Context) error
 }
 
 // Process is processBooking: it books a seat on in.FlightID paid by the caller's charge
@@ -54,18 +58,26 @@ func (s *Service) Process(ctx context.Context, c Caller, in CreateInput) (*Booki
 		return nil, apperr.New(apperr.BadRequest, "paymentToken: must be a paymentToken (ch_…) from authorizePayment")
 	}
 
-	// The flight and the charge are independent reads: one round trip.
+	// The flight, the charge and the caller's eligibility are independent reads: one round
+	// trip.
 	var (
 		wg    sync.WaitGroup
 		fl    *flight.Flight
 		ch    payment.Charge
 		flErr error
 		chErr error
+		elErr error
 	)
 	wg.Add(2)
 	go func() { defer wg.Done(); ch, chErr = s.payments.Get(ctx, c.ID, in.PaymentToken) }()
 	go func() { defer wg.Done(); fl, flErr = s.flights.Get(ctx, in.FlightID) }()
+	if in.Eligible != nil {
+		wg.Go(func() { elErr = in.Eligible(ctx) })
+	}
 	wg.Wait()
+	if elErr != nil {
+		return nil, elErr
+	}
 	if chErr != nil {
 		return nil, chErr
 	}
