@@ -26,9 +26,7 @@ type BookingResolver interface {
 
 	CustomerProfile(ctx context.Context, obj *booking.Booking) (*user.User, error)
 
-	BookingReference(ctx context.Context, obj *booking.Booking) (*string, error)
 	Payment(ctx context.Context, obj *booking.Booking) (*payment.Charge, error)
-	FailureReason(ctx context.Context, obj *booking.Booking) (*string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -273,7 +271,7 @@ func (ec *executionContext) _Booking_bookingReference(ctx context.Context, field
 			return ec.fieldContext_Booking_bookingReference(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Booking().BookingReference(ctx, obj)
+			return obj.Reference(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -284,7 +282,7 @@ func (ec *executionContext) _Booking_bookingReference(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_Booking_bookingReference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Booking", field, true, true, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Booking", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Booking_payment(ctx context.Context, field graphql.CollectedField, obj *booking.Booking) (ret graphql.Marshaler) {
@@ -328,7 +326,7 @@ func (ec *executionContext) _Booking_failureReason(ctx context.Context, field gr
 			return ec.fieldContext_Booking_failureReason(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Booking().FailureReason(ctx, obj)
+			return obj.FailureReason(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -339,7 +337,7 @@ func (ec *executionContext) _Booking_failureReason(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Booking_failureReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Booking", field, true, true, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Booking", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _ModelBookingConnection_items(ctx context.Context, field graphql.CollectedField, obj *model.ModelBookingConnection) (ret graphql.Marshaler) {
@@ -728,43 +726,10 @@ func (ec *executionContext) _Booking(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "bookingReference":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Booking_bookingReference(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._Booking_bookingReference(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "payment":
 			field := field
 
@@ -804,43 +769,10 @@ func (ec *executionContext) _Booking(ctx context.Context, sel ast.SelectionSet, 
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "failureReason":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Booking_failureReason(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._Booking_failureReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

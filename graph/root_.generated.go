@@ -56,18 +56,18 @@ type ComplexityRoot struct {
 	}
 
 	Booking struct {
-		BookingReference func(childComplexity int) int
-		CheckedIn        func(childComplexity int) int
-		CreatedAt        func(childComplexity int) int
-		Customer         func(childComplexity int) int
-		CustomerProfile  func(childComplexity int) int
-		FailureReason    func(childComplexity int) int
-		ID               func(childComplexity int) int
-		OutboundFlight   func(childComplexity int) int
-		Payment          func(childComplexity int) int
-		PaymentToken     func(childComplexity int) int
-		Status           func(childComplexity int) int
-		UpdatedAt        func(childComplexity int) int
+		CheckedIn       func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		Customer        func(childComplexity int) int
+		CustomerProfile func(childComplexity int) int
+		FailureReason   func(childComplexity int) int
+		ID              func(childComplexity int) int
+		OutboundFlight  func(childComplexity int) int
+		Payment         func(childComplexity int) int
+		PaymentToken    func(childComplexity int) int
+		Reference       func(childComplexity int) int
+		Status          func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
 	}
 
 	Flight struct {
@@ -358,12 +358,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuthSession.RefreshToken(childComplexity), true
 
-	case "Booking.bookingReference":
-		if e.ComplexityRoot.Booking.BookingReference == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Booking.BookingReference(childComplexity), true
 	case "Booking.checkedIn":
 		if e.ComplexityRoot.Booking.CheckedIn == nil {
 			break
@@ -418,6 +412,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Booking.PaymentToken(childComplexity), true
+	case "Booking.bookingReference":
+		if e.ComplexityRoot.Booking.Reference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Booking.Reference(childComplexity), true
 	case "Booking.status":
 		if e.ComplexityRoot.Booking.Status == nil {
 			break

@@ -110,6 +110,21 @@ type Booking struct {
 	Version int64
 }
 
+// Reference is bookingReference as the API shows it: null until the booking is confirmed
+// (an unset attribute in DynamoDB). A plain method, so the executor resolves it inline
+// rather than in a goroutine per booking of a page.
+func (b *Booking) Reference() *string { return nonEmpty(b.BookingReference) }
+
+// FailureReason is failureReason as the API shows it: null unless the booking failed.
+func (b *Booking) FailureReason() *string { return nonEmpty(b.FailureMessage) }
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
 // Owner-facing limits and formats.
 const (
 	// DefaultLimit and MaxLimit bound a page of bookings (Amplify's default is 100).
