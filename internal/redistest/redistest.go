@@ -3,7 +3,8 @@
 // on a free 127.0.0.1 port, killed at the end.
 //
 // Without the binary the tests skip, unless SKYGRAPH_TEST_REQUIRE_REDIS=1 (set by
-// scripts/with-services.sh, so `make test` fails instead: scripts/ci-deps.sh installs it).
+// scripts/with-services.sh, so `make test` fails instead: scripts/ci-deps.sh installs it) or
+// CI=true.
 package redistest
 
 import (
@@ -60,7 +61,7 @@ func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
 	bin, ok := Binary()
 	if !ok {
-		if os.Getenv("SKYGRAPH_TEST_REQUIRE_REDIS") == "1" {
+		if os.Getenv("SKYGRAPH_TEST_REQUIRE_REDIS") == "1" || os.Getenv("CI") == "true" {
 			t.Fatal("redis-server is not installed (SKYGRAPH_TEST_REQUIRE_REDIS=1): run scripts/ci-deps.sh")
 		}
 		t.Skip("redis-server is not installed (scripts/ci-deps.sh installs it)")
