@@ -14,6 +14,7 @@ import (
 	"github.com/skygraph/skygraph/app/demo"
 	"github.com/skygraph/skygraph/domain/account"
 	"github.com/skygraph/skygraph/domain/booking"
+	"github.com/skygraph/skygraph/domain/event"
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/loyalty"
 	"github.com/skygraph/skygraph/domain/order"
@@ -48,6 +49,10 @@ type App struct {
 	Orders *order.Service
 	// Users is customer profiles (issue 11).
 	Users *user.Service
+	// Events is the process's event hub: every service publishes its changes to it, the
+	// subscriptions listen to it, and it shares events with other processes through
+	// Options.Relay.
+	Events *event.Hub
 
 	identity *identity
 	waitlist waitlistParts
@@ -79,6 +84,10 @@ type Options struct {
 	LocalNow func() time.Time
 	// WaitlistNotifier replaces the waitlist notifier (tests record notifications).
 	WaitlistNotifier waitlist.Notifier
+	// Relay shares domain events with the other server processes of the deployment
+	// (Redis/Valkey pub/sub); nil means this process is alone (event.Alone). App.Close
+	// closes it.
+	Relay event.Relay
 }
 
 // New connects the store (starting the embedded one when no table is configured, then
@@ -110,11 +119,14 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 		return err
 	}
 	a.Store = dynamo.NewStore(api, table, tokens)
+	a.startEvents(opts)
 	a.Flights = flight.NewService(a.Store.Flights(), opts.Now, nil)
+	a.Flights.SetEvents(a.Events)
 	if a.identity, err = a.openIdentity(ctx, cfg, opts); err != nil {
 		return err
 	}
 	a.Accounts = account.NewService(auditedAccounts{Provider: a.identity.accounts, log: a.log})
+	a.Accounts.SetEvents(a.Events)
 	// The card network cannot run here: the simulated processor stands behind the same
 	// port a Stripe adapter would implement.
 	processor, err := cardsim.New(a.Store.Charges(), cardsim.Config{})
@@ -127,7 +139,7 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 		recoverAfter = opts.BookingRecoverAfter
 	}
 	a.Bookings = booking.NewService(a.Store.Bookings(), a.Flights, a.Payments, booking.Config{
-		Now: opts.Now, Hook: opts.BookingHook, RecoverAfter: recoverAfter, Timeout: opts.BookingTimeout,
+		Now: opts.Now, Hook: opts.BookingHook, RecoverAfter: recoverAfter, Timeout: opts.BookingTimeout, Events: a.Events,
 	})
 	a.Loyalty = loyalty.NewService(a.Store.Loyalty())
 	if err := a.openWaitlists(ctx, cfg, opts); err != nil {
@@ -166,10 +178,11 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 	schema := resolvers.NewSchema(resolvers.Deps{
 		Flights: a.Flights, Accounts: a.Accounts, Payments: a.Payments, Bookings: a.Bookings, Loyalty: a.Loyalty,
 		Waitlists: a.Waitlists,
-		Products:  a.Products, Orders: a.Orders, Users: a.Users,
+		Products:  a.Products, Orders: a.Orders, Users: a.Users, Events: a.Events,
 	})
-	ws := &wsLimits{max: int64(cfg.MaxWebSockets), initTimeout: cfg.WebSocketInitTimeout, maxOps: int64(cfg.MaxSubscriptions), timeout: cfg.RequestTimeout, log: a.log}
-	gql, err := newGraphQLServer(schema, cfg, a.log, a.Flights, a.commerceSources(), authn, ws)
+	ws := &wsLimits{max: int64(cfg.MaxWebSockets), initTimeout: cfg.WebSocketInitTimeout, maxOps: int64(cfg.MaxSubscriptions), timeout: cfg.RequestTimeout, log: a.log, events: a.Events}
+	realtime := appsyncRealtime{authn: authn, limits: ws, log: a.log, origins: cfg.CORSOrigins, keepAlive: realtimeKeepAlive, readLimit: cfg.MaxBodyBytes}
+	gql, err := newGraphQLServer(schema, cfg, a.log, a.Flights, a.commerceSources(), authn, ws, realtime)
 	if err != nil {
 		return err
 	}

@@ -24,12 +24,14 @@ import (
 // turns on introspection and every transport): POST, GET for queries only, WebSocket
 // for subscriptions, a parsed-query cache, persisted queries, complexity and depth limits,
 // the error presenter, panic recovery and fresh dataloaders per operation.
-func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config, log *slog.Logger, flights loaders.FlightSource, commerce loaders.CommerceSources, authn *authenticator, ws *wsLimits) (*handler.Server, error) {
+func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config, log *slog.Logger, flights loaders.FlightSource, commerce loaders.CommerceSources, authn *authenticator, ws *wsLimits, realtime appsyncRealtime) (*handler.Server, error) {
 	policy, err := auth.NewPolicy(schema.Schema())
 	if err != nil {
 		return nil, fmt.Errorf("authorization rules: %w", err)
 	}
 	srv := handler.New(schema)
+	// First: it claims only upgrades of /graphql/realtime; the others are graphql-ws's.
+	srv.AddTransport(realtime)
 	srv.AddTransport(transport.Websocket{
 		Implementation:        ws,
 		KeepAlivePingInterval: 10 * time.Second,
@@ -68,6 +70,8 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config, log *slog.Log
 	}
 	srv.SetErrorPresenter(resolvers.PresentError(log))
 	srv.SetRecoverFunc(resolvers.Recover(log))
+	// Outermost: it records whether a subscription's root field was granted and resolved.
+	srv.AroundFields(markSubscribed)
 	// Outermost, so the look-ahead sees what a field returns after the other middleware.
 	srv.AroundFields(plan.Lookahead)
 	srv.AroundFields(resolverLimit(cfg.MaxResolverCalls))

@@ -36,6 +36,14 @@ type pinger interface {
 func routes(cfg Config, log *slog.Logger, gql http.Handler, store pinger, jwks http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", checkBody(cfg.MaxBodyBytes, withDeadline(cfg.RequestTimeout, appsyncErrors(gql))))
+	// AppSync's realtime endpoint (AWS Amplify derives it from the GraphQL endpoint): WebSocket only.
+	mux.HandleFunc(realtimePath, func(w http.ResponseWriter, r *http.Request) {
+		if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			writeRequestError(w, http.StatusBadRequest, "BAD_REQUEST", "BadRequestException", "the realtime endpoint speaks WebSocket only (subprotocol graphql-ws)")
+			return
+		}
+		gql.ServeHTTP(w, r)
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

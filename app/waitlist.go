@@ -49,7 +49,7 @@ func (a *App) openWaitlists(ctx context.Context, cfg Config, opts Options) error
 	if opts.WaitlistNotifier != nil {
 		n, parts.notifierKind = opts.WaitlistNotifier, "test"
 	}
-	a.Waitlists = waitlist.NewService(a.Store.Waitlists(), waitlist.Config{Now: opts.Now, Queue: q, Notifier: n, Log: a.log})
+	a.Waitlists = waitlist.NewService(a.Store.Waitlists(), waitlist.Config{Now: opts.Now, Queue: q, Notifier: n, Log: a.log, Events: waitlistEvents{a.Events}})
 	a.waitlist = parts
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -13,6 +14,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/skygraph/skygraph/auth"
+	"github.com/skygraph/skygraph/domain/event"
 	"github.com/skygraph/skygraph/internal/apperr"
 	"github.com/skygraph/skygraph/internal/requestid"
 )
@@ -50,7 +53,13 @@ type wsLimits struct {
 	timeout time.Duration
 	open    atomic.Int64
 	log     *slog.Logger
+	// events is where group removals are announced (subscriptions relying on the group end).
+	events *event.Hub
 }
+
+// realtimeKeepAlive is how often the realtime endpoint sends ka (below any load
+// balancer's idle timeout: the ALB's is raised above it).
+const realtimeKeepAlive = 30 * time.Second
 
 // middleware admits or refuses WebSocket upgrades; other requests pass through.
 func (l *wsLimits) middleware(next http.Handler) http.Handler {
@@ -119,10 +128,39 @@ func (l *wsLimits) limitOperations(ctx context.Context, next graphql.OperationHa
 		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{err}})
 	}
 	context.AfterFunc(ctx, func() { s.operations.Add(-1) })
-	if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation != ast.Subscription && l.timeout > 0 {
+	oc := graphql.GetOperationContext(ctx)
+	if oc.Operation != nil && oc.Operation.Operation != ast.Subscription && l.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, l.timeout, errRequestTimeout)
 		context.AfterFunc(ctx, cancel) // released when the operation ends or times out
 	}
+	if oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
+		ctx = l.endOnGroupRemoval(ctx)
+	}
 	return next(ctx)
+}
+
+// endOnGroupRemoval ends a subscription (its context, with errGroupRemoved) when one of
+// the groups its caller's token lists is removed from the caller: the token keeps listing
+// it until it expires, but nothing may be heard through it from then on.
+func (l *wsLimits) endOnGroupRemoval(ctx context.Context) context.Context {
+	p := auth.FromContext(ctx)
+	if l.events == nil || len(p.Groups) == 0 {
+		return ctx
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	sub := l.events.Subscribe([]event.Kind{event.GroupRemoved}, func(e event.Event) bool {
+		return (e.ID == p.Sub || (p.Email != "" && strings.EqualFold(e.ID, p.Email))) && slices.Contains(p.Groups, e.Parent)
+	})
+	go func() {
+		defer sub.Close()
+		select {
+		case <-ctx.Done():
+		case _, ok := <-sub.C:
+			if ok {
+				cancel(errGroupRemoved)
+			}
+		}
+	}()
+	return ctx
 }

@@ -392,6 +392,11 @@ func (p *Policy) Middleware(ctx context.Context, next graphql.Resolver) (any, er
 	if err != nil || res == nil || fc.Field.Definition == nil {
 		return res, err
 	}
+	if isRootField && rootKind == "subscription" {
+		// The result is the event stream: every object on it is checked as it arrives,
+		// for this subscriber, as a query's result would be.
+		return p.guardStream(ctx, pr, fc.Field.Definition.Type.Name(), deferredRules, op, res), nil
+	}
 	if deferredRules != nil {
 		for _, obj := range objectsOf(res) {
 			if !deferredRules.allows(p, pr, op, obj) {
@@ -415,6 +420,47 @@ func (p *Policy) Middleware(ctx context.Context, next graphql.Resolver) (any, er
 		}
 	}
 	return res, nil
+}
+
+// guardStream returns a channel of the same type as res (a subscription resolver's
+// <-chan *T) that forwards only the objects pr may read: the type's object rules and the
+// root field's deferred owner rules, evaluated per event. A denied object is dropped
+// silently: the subscriber learns nothing of it. It stops when ctx ends or res closes.
+func (p *Policy) guardStream(ctx context.Context, pr Principal, typ string, deferredRules *access, op string, res any) any {
+	in := reflect.ValueOf(res)
+	if in.Kind() != reflect.Chan {
+		return res
+	}
+	oa := p.objects[typ]
+	readable := func(obj any) bool {
+		if deferredRules != nil && !deferredRules.allows(p, pr, op, obj) {
+			return false
+		}
+		return oa == nil || oa.allows(p, pr, "read", obj)
+	}
+	out := reflect.MakeChan(reflect.ChanOf(reflect.BothDir, in.Type().Elem()), 0)
+	done := reflect.ValueOf(ctx.Done())
+	go func() {
+		defer out.Close()
+		recv := []reflect.SelectCase{{Dir: reflect.SelectRecv, Chan: in}, {Dir: reflect.SelectRecv, Chan: done}}
+		for {
+			chosen, v, ok := reflect.Select(recv)
+			if chosen == 1 || !ok {
+				return
+			}
+			if v.Kind() == reflect.Pointer && v.IsNil() {
+				continue
+			}
+			if !readable(v.Interface()) {
+				continue
+			}
+			send := []reflect.SelectCase{{Dir: reflect.SelectSend, Chan: out, Send: v}, {Dir: reflect.SelectRecv, Chan: done}}
+			if chosen, _, _ := reflect.Select(send); chosen == 1 {
+				return
+			}
+		}
+	}()
+	return out.Convert(in.Type()).Interface()
 }
 
 // objectsOf flattens a resolver result (pointer, slice of pointers, …) into its objects.

@@ -38,6 +38,7 @@ type ResolverRoot interface {
 	PaymentAuthorization() PaymentAuthorizationResolver
 	Product() ProductResolver
 	Query() QueryResolver
+	Subscription() SubscriptionResolver
 	User() UserResolver
 	Waitlist() WaitlistResolver
 	WaitlistEntry() WaitlistEntryResolver
@@ -252,6 +253,18 @@ type ComplexityRoot struct {
 	SignUpResult struct {
 		UserConfirmed func(childComplexity int) int
 		UserID        func(childComplexity int) int
+	}
+
+	Subscription struct {
+		OnBookingChanged         func(childComplexity int, id *string) int
+		OnCreateBooking          func(childComplexity int, filter *booking.Filter, customer *string) int
+		OnCreateFlight           func(childComplexity int, filter *flight.Filter) int
+		OnDeleteFlight           func(childComplexity int, filter *flight.Filter) int
+		OnLoyaltyChanged         func(childComplexity int, customer *string) int
+		OnMyWaitlistEntryChanged func(childComplexity int) int
+		OnUpdateBooking          func(childComplexity int, filter *booking.Filter, customer *string, id *string) int
+		OnUpdateFlight           func(childComplexity int, filter *flight.Filter) int
+		OnWaitlistEntryChanged   func(childComplexity int, waitlistID string) int
 	}
 
 	User struct {
@@ -1453,6 +1466,101 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SignUpResult.UserID(childComplexity), true
 
+	case "Subscription.onBookingChanged":
+		if e.ComplexityRoot.Subscription.OnBookingChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_onBookingChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OnBookingChanged(childComplexity, args["id"].(*string)), true
+	case "Subscription.onCreateBooking":
+		if e.ComplexityRoot.Subscription.OnCreateBooking == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_onCreateBooking_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OnCreateBooking(childComplexity, args["filter"].(*booking.Filter), args["customer"].(*string)), true
+	case "Subscription.onCreateFlight":
+		if e.ComplexityRoot.Subscription.OnCreateFlight == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_onCreateFlight_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OnCreateFlight(childComplexity, args["filter"].(*flight.Filter)), true
+	case "Subscription.onDeleteFlight":
+		if e.ComplexityRoot.Subscription.OnDeleteFlight == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_onDeleteFlight_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OnDeleteFlight(childComplexity, args["filter"].(*flight.Filter)), true
+	case "Subscription.onLoyaltyChanged":
+		if e.ComplexityRoot.Subscription.OnLoyaltyChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_onLoyaltyChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OnLoyaltyChanged(childComplexity, args["customer"].(*string)), true
+	case "Subscription.onMyWaitlistEntryChanged":
+		if e.ComplexityRoot.Subscription.OnMyWaitlistEntryChanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.OnMyWaitlistEntryChanged(childComplexity), true
+	case "Subscription.onUpdateBooking":
+		if e.ComplexityRoot.Subscription.OnUpdateBooking == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_onUpdateBooking_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OnUpdateBooking(childComplexity, args["filter"].(*booking.Filter), args["customer"].(*string), args["id"].(*string)), true
+	case "Subscription.onUpdateFlight":
+		if e.ComplexityRoot.Subscription.OnUpdateFlight == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_onUpdateFlight_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OnUpdateFlight(childComplexity, args["filter"].(*flight.Filter)), true
+	case "Subscription.onWaitlistEntryChanged":
+		if e.ComplexityRoot.Subscription.OnWaitlistEntryChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_onWaitlistEntryChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OnWaitlistEntryChanged(childComplexity, args["waitlistId"].(string)), true
+
 	case "User.address":
 		if e.ComplexityRoot.User.Address == nil {
 			break
@@ -1715,6 +1823,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputModelSizeInput,
 		ec.unmarshalInputModelStringInput,
 		ec.unmarshalInputModelStringKeyConditionInput,
+		ec.unmarshalInputModelSubscriptionBookingFilterInput,
+		ec.unmarshalInputModelSubscriptionFlightFilterInput,
 		ec.unmarshalInputOrderItemInput,
 		ec.unmarshalInputPlaceOrderInput,
 		ec.unmarshalInputUpdateFlightInput,
@@ -1766,6 +1876,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithUnmarshalerMap(ctx, inputUnmarshalMap)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -2001,6 +2128,14 @@ enum ModelOperation {
   listen
   search
 }
+
+"""
+AppSync: a subscription field fed by the named mutations. skygraph goes further: the domain
+raises the event on every change of the object, whichever path made it (these mutations, the
+booking recovery sweep, background jobs), and each subscriber receives the full object,
+re-read and authorized for it. The list documents the AppSync equivalent.
+"""
+directive @aws_subscribe(mutations: [String]) on FIELD_DEFINITION
 `, BuiltIn: false},
 	{Name: "../schema/flight.graphqls", Input: `# The flight catalog, compatible with the AppSync airline-booking sample's generated schema
 # (Amplify @model + @key "ByDepartureSchedule"), so its frontend works unchanged.
@@ -2536,6 +2671,89 @@ scalar AWSJSON
 scalar AWSURL
 scalar AWSPhone
 scalar AWSIPAddress
+`, BuiltIn: false},
+	{Name: "../schema/subscription.graphqls", Input: `# Real-time subscriptions (issue 14), with the names the airline frontend's Amplify codegen
+# uses. Every event carries the full object, re-read for each subscriber and authorized
+# exactly as a query of it would be (auth.Policy on the object, the services' ownership
+# rules on the read); filter arguments are matched on the server. Transports: graphql-ws
+# and graphql-transport-ws at /graphql, AppSync's realtime protocol at /graphql/realtime.
+
+"Amplify's subscription filter for flights (eq, ne, beginsWith, …; and/or)."
+input ModelSubscriptionFlightFilterInput {
+  id: ModelIDInput
+  departureDate: ModelStringInput
+  departureAirportCode: ModelStringInput
+  departureAirportName: ModelStringInput
+  departureCity: ModelStringInput
+  departureLocale: ModelStringInput
+  arrivalDate: ModelStringInput
+  arrivalAirportCode: ModelStringInput
+  arrivalAirportName: ModelStringInput
+  arrivalCity: ModelStringInput
+  arrivalLocale: ModelStringInput
+  ticketPrice: ModelIntInput
+  ticketCurrency: ModelStringInput
+  flightNumber: ModelIntInput
+  seatAllocation: ModelIntInput
+  seatCapacity: ModelIntInput
+  totalSeats: ModelIntInput
+  and: [ModelSubscriptionFlightFilterInput]
+  or: [ModelSubscriptionFlightFilterInput]
+}
+
+"Amplify's subscription filter for bookings."
+input ModelSubscriptionBookingFilterInput {
+  id: ModelIDInput
+  status: ModelBookingStatusInput
+  paymentToken: ModelStringInput
+  checkedIn: ModelBooleanInput
+  createdAt: ModelStringInput
+  bookingReference: ModelStringInput
+  and: [ModelSubscriptionBookingFilterInput]
+  or: [ModelSubscriptionBookingFilterInput]
+}
+
+type Subscription {
+  "A flight was added to the catalog. Public, like flight reads."
+  onCreateFlight(filter: ModelSubscriptionFlightFilterInput): Flight
+    @aws_subscribe(mutations: ["createFlight"]) @auth(rules: [{allow: public}])
+  "A flight changed: an edit, or a seat taken or released (seatCapacity)."
+  onUpdateFlight(filter: ModelSubscriptionFlightFilterInput): Flight
+    @aws_subscribe(mutations: ["updateFlight"]) @auth(rules: [{allow: public}])
+  "A flight was deleted: its last state."
+  onDeleteFlight(filter: ModelSubscriptionFlightFilterInput): Flight
+    @aws_subscribe(mutations: ["deleteFlight"]) @auth(rules: [{allow: public}])
+  """
+  A booking was created (UNCONFIRMED, as the saga reserves its seat). A customer hears only
+  their own (customer, when given, must be theirs); Admin every customer's, or customer's.
+  """
+  onCreateBooking(filter: ModelSubscriptionBookingFilterInput, customer: String): Booking
+    @aws_subscribe(mutations: ["processBooking"]) @aws_cognito_user_pools
+  """
+  A booking changed (CONFIRMED, CANCELLED, checked in), from a mutation or the recovery
+  sweep. id: only that booking, which must be the caller's (Admin: anyone's), else an
+  Unauthorized error. Without id, as onCreateBooking.
+  """
+  onUpdateBooking(filter: ModelSubscriptionBookingFilterInput, customer: String, id: ID): Booking
+    @aws_subscribe(mutations: ["processBooking", "checkIn", "cancelBooking"]) @aws_cognito_user_pools
+  "Any change of the caller's bookings (created or updated); id: only that one."
+  onBookingChanged(id: ID): Booking
+    @aws_subscribe(mutations: ["processBooking", "checkIn", "cancelBooking"]) @aws_cognito_user_pools
+  "The caller's loyalty points changed (another customer's only for Admin)."
+  onLoyaltyChanged(customer: String): Loyalty
+    @aws_subscribe(mutations: ["processBooking", "cancelBooking"]) @aws_cognito_user_pools
+  """
+  The owner's dashboard: any entry of the waitlist added, edited, notified, seated or
+  removed. Its owner and Admins only (anyone else: Unauthorized).
+  """
+  onWaitlistEntryChanged(waitlistId: ID!): WaitlistEntry
+    @aws_subscribe(mutations: ["addWaitee", "joinWaitlist", "updateWaitee", "removeWaitee", "leaveWaitlist", "seatWaitee", "notifyWaitee"])
+    @aws_cognito_user_pools(cognito_groups: ["RestaurantOwner", "Admin"])
+  "The waiting customer: their own entries changed (position, notified, seated, removed)."
+  onMyWaitlistEntryChanged: WaitlistEntry
+    @aws_subscribe(mutations: ["joinWaitlist", "updateWaitee", "removeWaitee", "leaveWaitlist", "seatWaitee", "notifyWaitee"])
+    @aws_cognito_user_pools
+}
 `, BuiltIn: false},
 	{Name: "../schema/user.graphqls", Input: `# Customer profiles (issue 11): created at signUp, and on first use for users created
 # outside the API. id is the Cognito sub that owner fields store.

@@ -8,10 +8,13 @@
 package resolvers
 
 import (
+	"log/slog"
+
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/skygraph/skygraph/domain/account"
 	"github.com/skygraph/skygraph/domain/booking"
+	"github.com/skygraph/skygraph/domain/event"
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/loyalty"
 	"github.com/skygraph/skygraph/domain/order"
@@ -38,6 +41,9 @@ type Deps struct {
 	Orders *order.Service
 	// Users is customer profiles (issue 11).
 	Users *user.Service
+	// Events is the process's event hub the subscriptions listen to (nil: a hub nobody
+	// publishes to, so subscriptions stay silent).
+	Events *event.Hub
 }
 
 // Resolver is the root resolver: dependency injection for the generated executor.
@@ -52,6 +58,7 @@ type Resolver struct {
 	products  *product.Service
 	orders    *order.Service
 	users     *user.Service
+	events    *event.Hub
 }
 
 // NewSchema builds the executable schema with its resolvers and directives. The server
@@ -60,8 +67,11 @@ func NewSchema(d Deps) graphql.ExecutableSchema {
 	c := graph.Config{Resolvers: &Resolver{
 		flights: d.Flights, accounts: d.Accounts, payments: d.Payments, bookings: d.Bookings, loyalty: d.Loyalty,
 		waitlists: d.Waitlists,
-		products:  d.Products, orders: d.Orders, users: d.Users,
+		products:  d.Products, orders: d.Orders, users: d.Users, events: d.Events,
 	}}
+	if d.Events == nil {
+		c.Resolvers.(*Resolver).events = event.NewHub(slog.Default(), event.HubConfig{})
+	}
 	c.Complexity.Query.ListFlights = func(child int, f *flight.Filter, limit *int, _ *string) int {
 		return pageCost(child, limit, f != nil)
 	}

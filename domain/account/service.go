@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/skygraph/skygraph/domain/event"
 	"github.com/skygraph/skygraph/internal/apperr"
 )
 
@@ -14,11 +15,17 @@ import (
 // local provider would otherwise accept what Cognito rejects, and cognito-local checks
 // no password policy at all).
 type Service struct {
-	p Provider
+	p      Provider
+	events event.Publisher
 }
 
 // NewService returns a Service over the identity provider p.
-func NewService(p Provider) *Service { return &Service{p: p} }
+func NewService(p Provider) *Service { return &Service{p: p, events: event.Discard{}} }
+
+// SetEvents makes the service announce group removals to p, so that live subscriptions
+// that relied on the group end (the token still lists it until it expires); call it
+// before the service is used.
+func (s *Service) SetEvents(p event.Publisher) { s.events = p }
 
 // SignUp registers a user with Cognito's default password policy and returns the new
 // user's sub. The user must confirm the sign-up before signing in.
@@ -97,7 +104,11 @@ func (s *Service) RemoveUserFromGroup(ctx context.Context, isAdmin bool, user, g
 	if err != nil {
 		return err
 	}
-	return s.p.RemoveUserFromGroup(ctx, user, group)
+	if err := s.p.RemoveUserFromGroup(ctx, user, group); err != nil {
+		return err
+	}
+	s.events.Publish(ctx, event.Event{Kind: event.GroupRemoved, ID: user, Parent: group})
+	return nil
 }
 
 // groupOp authorises first (a denied caller learns nothing from validation messages),

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/skygraph/skygraph/domain/event"
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/payment"
 	"github.com/skygraph/skygraph/domain/saga"
@@ -91,6 +92,9 @@ type Config struct {
 	// slow machine set a longer one of their own, so a starved CPU cannot turn into a
 	// wrong answer.
 	Timeout time.Duration
+	// Events is told of every stored change of a booking, and of the loyalty and seat
+	// changes that come with it (default event.Discard).
+	Events event.Publisher
 }
 
 // Service is the booking use cases: processBooking (the saga), reads with ownership,
@@ -129,6 +133,10 @@ func NewService(repo Repository, flights Flights, payments Payments, cfg Config)
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = SagaTimeout
 	}
+	if cfg.Events == nil {
+		cfg.Events = event.Discard{}
+	}
+	repo = publishing{Repository: repo, events: cfg.Events}
 	return &Service{repo: repo, flights: flights, payments: payments, cfg: cfg}
 }
 

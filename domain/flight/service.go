@@ -2,10 +2,12 @@ package flight
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/skygraph/skygraph/domain/event"
 	"github.com/skygraph/skygraph/internal/apperr"
 	"github.com/skygraph/skygraph/internal/filter"
 )
@@ -117,9 +119,10 @@ type UpdateInput struct {
 // Service is the flight catalog's use cases. Authorization (who may write) is decided by
 // the caller's directives; the service enforces validity and consistency.
 type Service struct {
-	repo  Repository
-	now   func() time.Time
-	newID func() string
+	repo   Repository
+	now    func() time.Time
+	newID  func() string
+	events event.Publisher
 }
 
 // NewService returns a Service over repo. now and newID may be nil (wall clock, UUIDv4);
@@ -131,7 +134,20 @@ func NewService(repo Repository, now func() time.Time, newID func() string) *Ser
 	if newID == nil {
 		newID = uuid.NewString
 	}
-	return &Service{repo: repo, now: now, newID: newID}
+	return &Service{repo: repo, now: now, newID: newID, events: event.Discard{}}
+}
+
+// SetEvents makes the service announce every created, updated and deleted flight to p
+// (subscriptions); call it before the service is used. A deleted flight travels with
+// its last state, since nobody can re-read it.
+func (s *Service) SetEvents(p event.Publisher) { s.events = p }
+
+func (s *Service) publish(ctx context.Context, kind event.Kind, f *Flight) {
+	e := event.Event{Kind: kind, ID: f.ID}
+	if kind == event.FlightDeleted {
+		e.Gone, _ = json.Marshal(f)
+	}
+	s.events.Publish(ctx, e)
 }
 
 // Get returns one flight, or NotFound.
@@ -231,6 +247,7 @@ func (s *Service) Create(ctx context.Context, in CreateInput, cond *Filter) (*Fl
 	if err := s.repo.Create(ctx, f); err != nil {
 		return nil, err
 	}
+	s.publish(ctx, event.FlightCreated, f)
 	return f, nil
 }
 
@@ -270,6 +287,7 @@ func (s *Service) Update(ctx context.Context, in UpdateInput, cond *Filter) (*Fl
 			return nil, err
 		}
 		next.Version = prev.Version + 1
+		s.publish(ctx, event.FlightUpdated, next)
 		return next, nil
 	}
 }
@@ -345,6 +363,7 @@ func (s *Service) Delete(ctx context.Context, id string, cond *Filter) (*Flight,
 		if err != nil {
 			return nil, err
 		}
+		s.publish(ctx, event.FlightDeleted, prev)
 		return prev, nil
 	}
 }

@@ -807,3 +807,34 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 	case <-t.C:
 	}
 }
+
+// Entry reads one entry for a subscriber: its customer, the waitlist's owner or an Admin
+// (the WaitlistEntry type's read rule); anyone else, and an entry of a deleted waitlist,
+// NotFound.
+func (s *Service) Entry(ctx context.Context, c Caller, id string) (*Entry, error) {
+	if err := ValidateID("id", id); err != nil {
+		return nil, err
+	}
+	if c.ID == "" {
+		return nil, apperr.New(apperr.Unauthorized, "sign in to see a waitlist entry")
+	}
+	e, err := s.repo.GetEntry(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !c.Admin && c.ID != e.WaitlistOwner && c.ID != e.Customer {
+		return nil, entryNotFound(id)
+	}
+	if _, err := s.repo.GetWaitlist(ctx, e.WaitlistID); apperr.Is(err, apperr.NotFound) {
+		return nil, entryNotFound(id)
+	} else if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Managed returns the waitlist c manages (its owner, or an Admin); NotFound otherwise
+// (the owner dashboard's subscription checks it before it listens).
+func (s *Service) Managed(ctx context.Context, c Caller, id string) (*Waitlist, error) {
+	return s.managed(ctx, c, id)
+}

@@ -108,6 +108,9 @@ type SignUpResult struct {
 	UserConfirmed bool `json:"userConfirmed"`
 }
 
+type Subscription struct {
+}
+
 type AuthProvider string
 
 const (
