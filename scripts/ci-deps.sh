@@ -162,7 +162,8 @@ elif [ ! -f "$stamp" ]; then
 	need_ci="node_modules was not installed by npm ci"
 elif [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
 	need_ci="package.json or package-lock.json is newer than node_modules"
-elif ! find_dynamodb_local_dir >/dev/null || [ ! -f node_modules/cognito-local/lib/bin/start.js ]; then
+elif ! find_dynamodb_local_dir >/dev/null || [ ! -f node_modules/cognito-local/lib/bin/start.js ] ||
+	[ ! -f node_modules/aws-amplify/package.json ] || [ ! -f node_modules/ws/package.json ]; then
 	need_ci="node_modules is incomplete"
 fi
 if [ -n "$need_ci" ]; then
