@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/skygraph/skygraph/adapter/dynamo/dynamotest"
@@ -40,25 +39,12 @@ func TestRedisAndTLSSettings(t *testing.T) {
 	}
 }
 
-// numsub is how many connections subscribe to the relay's channel on srv.
 func numsub(t *testing.T, srv *redistest.Server) int64 {
-	t.Helper()
-	opt, err := redis.ParseURL(srv.URL)
-	require.NoError(t, err)
-	c := redis.NewClient(opt)
-	defer c.Close()
-	n, err := c.PubSubNumSub(context.Background(), redisrelay.DefaultChannel).Result()
-	require.NoError(t, err)
-	return n[redisrelay.DefaultChannel]
+	return srv.NumSub(t, redisrelay.DefaultChannel)
 }
 
 func waitNumsub(t *testing.T, srv *redistest.Server, want int64) {
-	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for numsub(t, srv) != want {
-		require.True(t, time.Now().Before(deadline), "PUBSUB NUMSUB never became %d", want)
-		time.Sleep(20 * time.Millisecond) // polling Redis for an outcome, not a guess of speed
-	}
+	srv.WaitNumSub(t, redisrelay.DefaultChannel, want)
 }
 
 // SKYGRAPH_REDIS_URL makes app.New share its events through Redis: an event published on

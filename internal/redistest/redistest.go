@@ -9,6 +9,7 @@ package redistest
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -19,6 +20,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // hangGuard bounds waiting for redis-server to answer or to exit.
@@ -174,5 +177,34 @@ func (s *Server) Restart() {
 	bin, _ := Binary()
 	if err := s.start(bin); err != nil {
 		s.t.Fatalf("restart redis-server on port %d: %v", s.port, err)
+	}
+}
+
+// NumSub is how many connections subscribe to channel now (PUBSUB NUMSUB): tests wait on it
+// to know a relay's subscription is active, or gone after Close. Plain (non-TLS) servers.
+func (s *Server) NumSub(t testing.TB, channel string) int64 {
+	t.Helper()
+	opt, err := redis.ParseURL(s.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(opt)
+	defer c.Close()
+	n, err := c.PubSubNumSub(context.Background(), channel).Result()
+	if err != nil {
+		t.Fatalf("PUBSUB NUMSUB: %v", err)
+	}
+	return n[channel]
+}
+
+// WaitNumSub polls NumSub until it is want (a hang guard bounds the wait).
+func (s *Server) WaitNumSub(t testing.TB, channel string, want int64) {
+	t.Helper()
+	deadline := time.Now().Add(hangGuard)
+	for s.NumSub(t, channel) != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("PUBSUB NUMSUB %s never became %d", channel, want)
+		}
+		time.Sleep(20 * time.Millisecond) // polling Redis for an outcome
 	}
 }
