@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -50,38 +49,8 @@ func exists(path string) bool {
 // until /healthz answers over TLS.
 func startTLSProc(t *testing.T, bin string, cert testcert.Cert, env []string) *proc {
 	t.Helper()
-	port := freePort(t)
-	p := &proc{logs: &lockedBuffer{}, exited: make(chan error, 1), url: fmt.Sprintf("https://127.0.0.1:%d", port)}
-	p.cmd = exec.Command(bin)
-	p.cmd.Env = append(append([]string{}, env...), fmt.Sprintf("PORT=%d", port),
-		"SKYGRAPH_TLS_CERT="+cert.CertFile, "SKYGRAPH_TLS_KEY="+cert.KeyFile)
-	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
-	require.NoError(t, p.cmd.Start())
-	go func() { p.exited <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-		p.exited <- nil
-		if t.Failed() {
-			t.Logf("server logs:\n%s", p.logs.String())
-		}
-	})
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: cert.Pool}}}
-	deadline := time.Now().Add(hangGuard)
-	for time.Now().Before(deadline) {
-		if res, err := hc.Get(p.url + "/healthz"); err == nil {
-			res.Body.Close()
-			return p
-		}
-		select {
-		case err := <-p.exited:
-			p.exited <- err
-			t.Fatalf("skygraph exited before it was ready: %v\n%s", err, p.logs.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	t.Fatalf("skygraph not ready in %v:\n%s", hangGuard, p.logs.String())
-	return nil
+	return launchProc(t, bin, append(env, "SKYGRAPH_TLS_CERT="+cert.CertFile, "SKYGRAPH_TLS_KEY="+cert.KeyFile), "https", hc)
 }
 
 // amplifyResult is what testdata/amplify/client.mjs prints.
