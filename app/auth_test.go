@@ -3,6 +3,7 @@ package app_test
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"sort"
 	"strings"
 	"testing"
@@ -190,7 +191,25 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"Query.getUser":       signedIn,
 		"Query.listUsers":     adminOnly,
 		"Mutation.updateUser": signedIn,
+		// Subscriptions (issue 14), started over AppSync's realtime protocol: flights are
+		// public; booking and loyalty streams carry only the caller's own objects (Admin:
+		// everyone's), checked per event; a waitlist's dashboard is its owner's and Admins'.
+		"Subscription.onCreateFlight":           all,
+		"Subscription.onUpdateFlight":           all,
+		"Subscription.onDeleteFlight":           all,
+		"Subscription.onCreateBooking":          signedIn,
+		"Subscription.onUpdateBooking":          signedIn,
+		"Subscription.onBookingChanged":         signedIn,
+		"Subscription.onLoyaltyChanged":         signedIn,
+		"Subscription.onWaitlistEntryChanged":   waitlistOwners,
+		"Subscription.onMyWaitlistEntryChanged": signedIn,
 	}
+	srv := httptest.NewServer(e.app.Handler)
+	defer srv.Close()
+	_, out := e.raw(t, `mutation { createWaitlist(input: {name: "Matrix"}) { id } }`, nil, "Authorization", principals["restaurantOwner"])
+	ownersList := out["data"].(map[string]any)["createWaitlist"].(map[string]any)["id"].(string)
+	// Subscription arguments that name a real object where one is required.
+	subArgs := map[string]string{"onWaitlistEntryChanged": fmt.Sprintf("(waitlistId: %q)", ownersList)}
 	schema := resolvers.NewSchema(resolvers.Deps{}).Schema()
 	got := map[string][]string{}
 	for _, root := range []*ast.Definition{schema.Query, schema.Mutation, schema.Subscription} {
@@ -203,7 +222,22 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 			key := root.Name + "." + f.Name
 			if root == schema.Subscription {
-				t.Errorf("%s: subscriptions need a WebSocket case in this test", key)
+				doc := "subscription { " + f.Name + subArgs[f.Name] + " { __typename } }"
+				for _, name := range all {
+					errs := startSubscription(t, srv.URL, principals[name], doc)
+					denied := false
+					for _, er := range errs {
+						if er["message"] == fmt.Sprintf("Not Authorized to access %s on type %s", f.Name, root.Name) {
+							denied = true
+							require.Equal(t, "UnauthorizedException", er["errorType"])
+						}
+					}
+					require.True(t, denied || len(errs) == 0, "%s as %s: %v", key, name, errs)
+					if !denied {
+						got[key] = append(got[key], name)
+					}
+				}
+				sort.Strings(got[key])
 				continue
 			}
 			doc := operationFor(schema, root, f)

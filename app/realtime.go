@@ -109,9 +109,14 @@ func (t appsyncRealtime) Do(w http.ResponseWriter, r *http.Request, exec graphql
 		return
 	}
 	if exp := c.principal.ExpiresAt; !exp.IsZero() {
+		// Every subscription ends first, with its UnauthorizedException frame (Amplify then
+		// refreshes its tokens), and only then the connection.
 		timer := time.AfterFunc(time.Until(exp), func() {
-			_ = conn.Close(closeUnauthorized, "token expired")
 			cancel(errTokenExpired)
+			c.mu.Lock() // no start is adding an operation past this point
+			c.mu.Unlock()
+			c.wg.Wait()
+			_ = conn.Close(closeUnauthorized, "token expired")
 		})
 		defer timer.Stop()
 	}
@@ -121,7 +126,7 @@ func (t appsyncRealtime) Do(w http.ResponseWriter, r *http.Request, exec graphql
 		}
 	})
 	defer initTimer.Stop()
-	c.serve(ctx)
+	c.serve(r.Context(), ctx)
 	cancel(nil)
 	c.wg.Wait()
 }
@@ -140,9 +145,12 @@ type rtConn struct {
 	wg  sync.WaitGroup
 }
 
-func (c *rtConn) serve(ctx context.Context) {
+// serve reads frames until the connection ends. It reads with readCtx, not ctx (whose
+// end would close the connection at once), so that an expiring token can end the
+// subscriptions with their error frames before the connection closes.
+func (c *rtConn) serve(readCtx, ctx context.Context) {
 	for {
-		_, b, err := c.conn.Read(ctx)
+		_, b, err := c.conn.Read(readCtx)
 		if err != nil {
 			return
 		}
@@ -232,6 +240,10 @@ func (c *rtConn) start(connCtx context.Context, m rtMsg) {
 	}
 
 	c.mu.Lock()
+	if connCtx.Err() != nil {
+		c.mu.Unlock()
+		return
+	}
 	if _, dup := c.ops[m.ID]; dup {
 		c.mu.Unlock()
 		c.sendError(connCtx, m.ID, "MalformedRequest", "a subscription with this id is already running")
@@ -239,13 +251,13 @@ func (c *rtConn) start(connCtx context.Context, m rtMsg) {
 	}
 	ctx, cancel := context.WithCancelCause(auth.WithPrincipal(connCtx, principal))
 	c.ops[m.ID] = cancel
+	c.wg.Add(1)
 	c.mu.Unlock()
 	if !principal.ExpiresAt.IsZero() {
 		var stop context.CancelFunc
 		ctx, stop = context.WithDeadlineCause(ctx, principal.ExpiresAt, errTokenExpired)
 		context.AfterFunc(ctx, stop)
 	}
-	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
 		defer func() {

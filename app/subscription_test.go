@@ -90,10 +90,12 @@ func (c *subClient) send(m wsMsg) {
 	require.NoError(c.t, c.conn.Write(context.Background(), websocket.MessageText, b))
 }
 
-// next returns the next message that is not a keep-alive.
+// next returns the next message that is not a keep-alive, or an error when none
+// arrives within the hang guard (keep-alives do not extend it).
 func (c *subClient) next(within time.Duration) (wsMsg, error) {
+	deadline := time.Now().Add(within)
 	for {
-		m, err := wsRead(c.conn, within)
+		m, err := wsRead(c.conn, time.Until(deadline))
 		if err != nil || m.Type != "ka" {
 			return m, err
 		}
@@ -316,4 +318,19 @@ func requireUnauthorized(t *testing.T, proto string, errs []map[string]any) {
 	}
 	ext, _ := errs[0]["extensions"].(map[string]any)
 	require.Equal(t, "Unauthorized", ext["errorType"], "%v", errs)
+}
+
+// startSubscription starts doc over the AppSync realtime protocol as token ("" anonymous)
+// and returns the errors of its start (none: start_ack).
+func startSubscription(t *testing.T, srvURL, token, doc string) []map[string]any {
+	t.Helper()
+	c := dialSub(t, srvURL, protoAppSync, token)
+	defer func() { _ = c.conn.CloseNow() }()
+	c.subscribe("m", doc, nil)
+	if c.pending == nil {
+		return nil
+	}
+	ev, err := c.read(time.Minute)
+	require.NoError(t, err)
+	return ev.Errors
 }

@@ -168,3 +168,55 @@ func TestNewPolicyRejectsMalformedRules(t *testing.T) {
 		require.Error(t, err, sdl)
 	}
 }
+
+// TestPolicyChecksEverySubscriptionEvent: a subscription root field's result is its event
+// stream; the policy forwards only the objects the subscriber may read (the type's rules,
+// per event, per subscriber), whatever the resolver put on it, and the stream ends with
+// its context.
+func TestPolicyChecksEverySubscriptionEvent(t *testing.T) {
+	schema := loadSchema(t, testSDL+`
+type Subscription {
+  onDoc: Doc @aws_cognito_user_pools
+  onOwnedDoc: Doc @auth(rules: [{allow: owner, ownerField: "customer"}])
+}`)
+	pol, err := auth.NewPolicy(schema)
+	require.NoError(t, err)
+	alicesDoc := &doc{ID: "1", Customer: str("alice")}
+	bobsDoc := &doc{ID: "2", Customer: str("bob")}
+	orphan := &doc{ID: "3"}
+	for _, field := range []string{"onDoc", "onOwnedDoc"} {
+		for name, want := range map[string][]string{
+			"alice": {"1"}, "bob": {"2"}, "admin": {"1", "2", "3"},
+		} {
+			t.Run(field+" as "+name, func(t *testing.T) {
+				if field == "onOwnedDoc" && name == "admin" {
+					want = []string{} // the field's own owner rule, deferred to each event, has no group
+				}
+				def := schema.Types["Subscription"].Fields.ForName(field)
+				ctx, cancel := context.WithCancel(auth.WithPrincipal(context.Background(), everyone[name]))
+				defer cancel()
+				ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+					Object: "Subscription",
+					Field:  graphql.CollectedField{Field: &ast.Field{Name: field, Definition: def}},
+				})
+				in := make(chan *doc, 4)
+				for _, d := range []*doc{alicesDoc, bobsDoc, orphan, nil} {
+					in <- d
+				}
+				close(in)
+				res, err := pol.Middleware(ctx, func(context.Context) (any, error) { return (<-chan *doc)(in), nil })
+				require.NoError(t, err)
+				out, ok := res.(<-chan *doc)
+				require.True(t, ok, "the same channel type as the resolver's: %T", res)
+				got := []string{}
+				for d := range out {
+					got = append(got, d.ID)
+				}
+				require.Equal(t, want, got)
+			})
+		}
+	}
+	t.Run("anonymous may not subscribe", func(t *testing.T) {
+		require.False(t, resolve(t, pol, schema, anon, "Subscription", "onDoc", nil, (<-chan *doc)(make(chan *doc))))
+	})
+}

@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"time"
 
 	"github.com/skygraph/skygraph/domain/booking"
 	"github.com/skygraph/skygraph/domain/event"
@@ -25,7 +26,7 @@ func (r *subscriptionResolver) flightStream(ctx context.Context, kind event.Kind
 			if e.Kind == event.FlightDeleted {
 				fl, err = gone[flight.Flight](e)
 			} else {
-				fl, err = r.flights.Get(ctx, e.ID)
+				fl, err = sharedRead(ctx, e, "flight", func(ctx context.Context) (*flight.Flight, error) { return r.flights.Get(ctx, e.ID) })
 			}
 			if err != nil || fl == nil || (f != nil && !f.Match(fl)) {
 				return nil, err
@@ -72,14 +73,57 @@ func (r *subscriptionResolver) bookingStream(ctx context.Context, field string, 
 			return (who == "" || e.Owner == who) && (id == nil || e.ID == *id)
 		},
 		func(ctx context.Context, e event.Event) (*booking.Booking, error) {
-			b, err := r.bookings.Get(ctx, c, e.ID)
-			if err != nil || (f != nil && !f.Match(b)) {
+			b, err := sharedRead(ctx, e, "booking", func(ctx context.Context) (*booking.Booking, error) {
+				return r.bookings.Get(ctx, booking.Caller{Admin: true}, e.ID)
+			})
+			if err != nil || !c.Sees(b) || (f != nil && !f.Match(b)) {
 				return nil, err
 			}
 			return b, nil
 		},
 		func(b *booking.Booking) (string, int64) { return b.ID, b.Version }), nil
 }
+
+// entryStream is the waitlist entry subscriptions: each event's entry read once (as the
+// system) and shown to this subscriber only if they may read it (waitlist.Caller.Sees,
+// Entry's rule: its customer, the list's owner, an Admin) and its waitlist still exists.
+func (r *subscriptionResolver) entryStream(ctx context.Context, c waitlist.Caller, match func(event.Event) bool) <-chan *waitlist.Entry {
+	return stream(ctx, r.events, []event.Kind{event.WaitlistEntryChanged}, match,
+		func(ctx context.Context, e event.Event) (*waitlist.Entry, error) {
+			en, err := sharedRead(ctx, e, "entry", func(ctx context.Context) (*waitlist.Entry, error) {
+				return r.waitlists.Entry(ctx, waitlist.Caller{ID: systemReader, Admin: true}, e.ID)
+			})
+			if err != nil || !c.Sees(en) {
+				return nil, err
+			}
+			return en, nil
+		}, entryVersion)
+}
+
+// systemReader is the caller id of the shared reads subscriptions make as the system.
+const systemReader = "skygraph-subscriptions"
+
+// sharedRead reads an event's object once per event and process (event.Event.Shared),
+// detached from the first subscriber's cancellation and bounded on its own: every
+// subscriber then authorizes that one object for itself.
+func sharedRead[T any](ctx context.Context, e event.Event, key string, read func(context.Context) (*T, error)) (*T, error) {
+	v, err := e.Shared(key, func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sharedReadTimeout)
+		defer cancel()
+		return read(ctx)
+	})
+	if err != nil {
+		return nil, err
+	}
+	obj, _ := v.(*T)
+	if obj == nil {
+		return nil, apperr.New(apperr.NotFound, "gone")
+	}
+	return obj, nil
+}
+
+// sharedReadTimeout bounds one shared re-read of an event's object.
+const sharedReadTimeout = 10 * time.Second
 
 func entryVersion(e *waitlist.Entry) (string, int64) { return e.ID, e.Version }
 

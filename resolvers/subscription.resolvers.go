@@ -52,9 +52,12 @@ func (r *subscriptionResolver) OnLoyaltyChanged(ctx context.Context, customer *s
 	}
 	return stream(ctx, r.events, []event.Kind{event.LoyaltyChanged},
 		func(e event.Event) bool { return e.ID == who },
-		func(ctx context.Context, _ event.Event) (*loyalty.Loyalty, error) {
-			l, err := r.loyalty.Get(ctx, c, who)
-			return &l, err
+		func(ctx context.Context, e event.Event) (*loyalty.Loyalty, error) {
+			// who was authorized when the subscription started; the total is read once.
+			return sharedRead(ctx, e, "loyalty", func(ctx context.Context) (*loyalty.Loyalty, error) {
+				l, err := r.loyalty.Get(ctx, loyalty.Caller{ID: who}, "")
+				return &l, err
+			})
 		},
 		func(l *loyalty.Loyalty) (string, int64) { return l.Customer, l.Points }), nil
 }
@@ -66,12 +69,7 @@ func (r *subscriptionResolver) OnWaitlistEntryChanged(ctx context.Context, waitl
 	} else if err != nil {
 		return nil, err
 	}
-	return stream(ctx, r.events, []event.Kind{event.WaitlistEntryChanged},
-		func(e event.Event) bool { return e.Parent == waitlistID },
-		func(ctx context.Context, e event.Event) (*waitlist.Entry, error) {
-			return r.waitlists.Entry(ctx, c, e.ID)
-		},
-		entryVersion), nil
+	return r.entryStream(ctx, c, func(e event.Event) bool { return e.Parent == waitlistID }), nil
 }
 
 func (r *subscriptionResolver) OnMyWaitlistEntryChanged(ctx context.Context) (<-chan *waitlist.Entry, error) {
@@ -79,12 +77,7 @@ func (r *subscriptionResolver) OnMyWaitlistEntryChanged(ctx context.Context) (<-
 	if c.ID == "" {
 		return nil, notAuthorized("onMyWaitlistEntryChanged")
 	}
-	return stream(ctx, r.events, []event.Kind{event.WaitlistEntryChanged},
-		func(e event.Event) bool { return e.Owner == c.ID },
-		func(ctx context.Context, e event.Event) (*waitlist.Entry, error) {
-			return r.waitlists.Entry(ctx, c, e.ID)
-		},
-		entryVersion), nil
+	return r.entryStream(ctx, c, func(e event.Event) bool { return e.Owner == c.ID }), nil
 }
 
 func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }

@@ -156,6 +156,10 @@ type Caller struct {
 // owns reports whether c may see b: its customer, or an Admin.
 func (c Caller) owns(b *Booking) bool { return c.Admin || (c.ID != "" && c.ID == b.Customer) }
 
+// Sees reports whether c may see b, the rule Get applies: subscriptions read a changed
+// booking once per event and apply it for each subscriber.
+func (c Caller) Sees(b *Booking) bool { return c.owns(b) }
+
 // Get returns a booking the caller may see. Another customer's booking is NotFound, the
 // same as a missing one, so booking ids cannot be probed.
 func (s *Service) Get(ctx context.Context, c Caller, id string) (*Booking, error) {

@@ -1,6 +1,9 @@
 package event
 
-import "context"
+import (
+	"context"
+	"sync"
+)
 
 // Kind names what changed. Subscriptions listen to kinds; the payload a Relay carries
 // holds the kind and the ids, never the object: every subscriber re-reads the object
@@ -41,6 +44,43 @@ type Event struct {
 	// Gone holds the last state of an object that was deleted, which can no longer be
 	// re-read (FlightDeleted). It is still authorized per subscriber like any object.
 	Gone []byte `json:"g,omitempty"`
+
+	// shared memoizes, per event and process, the object every subscription re-reads
+	// (set by the Hub when it delivers).
+	shared *shared
+}
+
+type shared struct {
+	mu   sync.Mutex
+	once map[string]*sharedValue
+}
+
+type sharedValue struct {
+	once sync.Once
+	v    any
+	err  error
+}
+
+// Shared returns load's result, running it once per event and process however many
+// subscriptions re-read the object (key names the read; all subscriptions that share it
+// must read the same thing, as the system, and then authorize it for their subscriber).
+// Without a Hub delivery behind it, it just runs load.
+func (e Event) Shared(key string, load func() (any, error)) (any, error) {
+	if e.shared == nil {
+		return load()
+	}
+	e.shared.mu.Lock()
+	if e.shared.once == nil {
+		e.shared.once = map[string]*sharedValue{}
+	}
+	sv := e.shared.once[key]
+	if sv == nil {
+		sv = &sharedValue{}
+		e.shared.once[key] = sv
+	}
+	e.shared.mu.Unlock()
+	sv.once.Do(func() { sv.v, sv.err = load() })
+	return sv.v, sv.err
 }
 
 // Publisher is the port through which domain services announce their changes, after they

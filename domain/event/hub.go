@@ -112,6 +112,7 @@ func (h *Hub) Receive(payload []byte) {
 }
 
 func (h *Hub) deliver(e Event) {
+	e.shared = &shared{}
 	var slow []*Subscription
 	h.mu.RLock()
 	for s := range h.byKind[e.Kind] {

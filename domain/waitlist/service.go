@@ -822,7 +822,7 @@ func (s *Service) Entry(ctx context.Context, c Caller, id string) (*Entry, error
 	if err != nil {
 		return nil, err
 	}
-	if !c.Admin && c.ID != e.WaitlistOwner && c.ID != e.Customer {
+	if !c.Sees(e) {
 		return nil, entryNotFound(id)
 	}
 	if _, err := s.repo.GetWaitlist(ctx, e.WaitlistID); apperr.Is(err, apperr.NotFound) {
@@ -831,6 +831,13 @@ func (s *Service) Entry(ctx context.Context, c Caller, id string) (*Entry, error
 		return nil, err
 	}
 	return e, nil
+}
+
+// Sees reports whether c may read e: its customer, the waitlist's owner or an Admin (the
+// rule Entry applies; subscriptions read a changed entry once per event, as an Admin, and
+// apply it for each subscriber).
+func (c Caller) Sees(e *Entry) bool {
+	return c.Admin || (c.ID != "" && (c.ID == e.WaitlistOwner || c.ID == e.Customer))
 }
 
 // Managed returns the waitlist c manages (its owner, or an Admin); NotFound otherwise
