@@ -113,6 +113,9 @@ func New(cfg Config) (*Relay, error) {
 	if r.health <= 0 {
 		r.health = 30 * time.Second
 	}
+	// go-redis reports dial failures and reconnects through a package-wide logger that
+	// writes plain text to stderr; the server's log is one JSON object per line.
+	redis.SetLogger(redisLogger{r.log})
 	if _, err := crand.Read(r.origin[:]); err != nil {
 		return nil, fmt.Errorf("redisrelay: origin id: %w", err)
 	}
@@ -268,4 +271,11 @@ func (r *Relay) Close() error {
 		_ = ps.Close()
 	}
 	return r.client.Close()
+}
+
+// redisLogger sends go-redis's own messages to slog (Warn: they are about connections).
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, "redis client: "+fmt.Sprintf(format, v...))
 }

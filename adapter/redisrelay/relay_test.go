@@ -110,10 +110,13 @@ func TestPairOverTLS(t *testing.T) {
 	srv := redistest.Start(t, redistest.Options{TLSCertFile: cert.CertFile, TLSKeyFile: cert.KeyFile})
 	require.True(t, strings.HasPrefix(srv.URL, "rediss://"))
 
-	untrusting, _ := newRelay(t, redisrelay.Config{URL: srv.URL})
+	untrusting, lu := newRelay(t, redisrelay.Config{URL: srv.URL})
 	err := untrusting.Publish(context.Background(), []byte("x"))
 	require.Error(t, err, "a server whose certificate does not verify must be refused")
 	require.Contains(t, err.Error(), "certificate")
+	// go-redis's own report of the failed dials goes to the relay's slog logger (JSON in
+	// the server), not to stderr as plain text.
+	lu.waitCount(t, "WARN redis client:", 1)
 
 	a, _ := newRelay(t, redisrelay.Config{URL: srv.URL, RootCAs: cert.Pool})
 	b, _ := newRelay(t, redisrelay.Config{URL: srv.URL, RootCAs: cert.Pool})
