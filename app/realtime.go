@@ -113,7 +113,8 @@ func (t appsyncRealtime) Do(w http.ResponseWriter, r *http.Request, exec graphql
 		// refreshes its tokens), and only then the connection.
 		timer := time.AfterFunc(time.Until(exp), func() {
 			cancel(errTokenExpired)
-			c.mu.Lock() // no start is adding an operation past this point
+			c.mu.Lock()
+			c.closing = true // no start adds an operation past this point
 			c.mu.Unlock()
 			c.wg.Wait()
 			_ = conn.Close(closeUnauthorized, "token expired")
@@ -140,9 +141,10 @@ type rtConn struct {
 	started   atomic.Bool // connection_init or a start arrived
 	kaOnce    sync.Once
 
-	mu  sync.Mutex
-	ops map[string]context.CancelCauseFunc
-	wg  sync.WaitGroup
+	mu      sync.Mutex
+	ops     map[string]context.CancelCauseFunc
+	closing bool
+	wg      sync.WaitGroup
 }
 
 // serve reads frames until the connection ends. It reads with readCtx, not ctx (whose
@@ -240,7 +242,7 @@ func (c *rtConn) start(connCtx context.Context, m rtMsg) {
 	}
 
 	c.mu.Lock()
-	if connCtx.Err() != nil {
+	if c.closing || connCtx.Err() != nil {
 		c.mu.Unlock()
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -177,7 +178,7 @@ func TestAppSyncRealtimeFrames(t *testing.T) {
 		require.Equal(t, "connection_error", m["type"])
 		errs := m["payload"].(map[string]any)["errors"].([]any)
 		require.Equal(t, "UnauthorizedException", errs[0].(map[string]any)["errorType"])
-		require.Equal(t, float64(401), errs[0].(map[string]any)["errorCode"])
+		require.Equal(t, "401", fmt.Sprint(errs[0].(map[string]any)["errorCode"]))
 		_, _, err := c.Read(context.Background())
 		require.Equal(t, websocket.StatusCode(4401), websocket.CloseStatus(err), "%v", err)
 	})
