@@ -2,7 +2,6 @@ package redisrelay_test
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -194,7 +193,7 @@ func TestCloseEndsRun(t *testing.T) {
 		require.NoError(t, r.Close())
 		select {
 		case err := <-done:
-			require.True(t, errors.Is(err, redis.ErrClosed), "Run returned %v", err)
+			require.ErrorIs(t, err, redis.ErrClosed)
 		case <-time.After(hangGuard):
 			t.Fatal("Run did not return after Close")
 		}

@@ -123,7 +123,7 @@ func (s *Server) start(bin string) error {
 		select {
 		case err := <-exited:
 			b, _ := os.ReadFile(logf)
-			return fmt.Errorf("redis-server exited (%v): %s", err, lastLines(string(b), 10))
+			return fmt.Errorf("redis-server exited (%w): %s", err, lastLines(string(b), 10))
 		case <-tick.C:
 		case <-deadline:
 			_ = cmd.Process.Kill()

@@ -126,16 +126,21 @@ func Single(t *testing.T, r event.Relay) {
 	t.Helper()
 	run := start(r)
 	var wg sync.WaitGroup
+	errs := make(chan error, 80)
 	for i := range 8 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range 10 {
-				require.NoError(t, r.Publish(context.Background(), fmt.Appendf(nil, "self:%d:%d", i, j)))
+				errs <- r.Publish(context.Background(), fmt.Appendf(nil, "self:%d:%d", i, j))
 			}
 		}()
 	}
 	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
 	run.stop(t)
 	require.Empty(t, run.rec.snapshot(), "Run delivered the relay's own payloads")
 	require.NoError(t, r.Close())
