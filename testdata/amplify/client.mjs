@@ -76,7 +76,7 @@ try {
   const sub = client.graphql({ query: onUpdateBooking }).subscribe({
     next: ({ data }) => {
       const b = data.onUpdateBooking;
-      seen.push({ id: b.id, status: b.status });
+      seen.push(b); // the whole object: it may arrive before processBooking answers
       if (b.id === bookingId && b.status === 'CONFIRMED') confirmedSeen.resolve(b);
     },
     error: (err) => confirmedSeen.reject(err),
