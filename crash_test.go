@@ -38,8 +38,15 @@ func freePort(t *testing.T) int {
 // startProc runs bin with env and args; for serve it waits until /healthz answers.
 func startProc(t *testing.T, bin string, env []string, args ...string) *proc {
 	t.Helper()
+	return launchProc(t, bin, env, "http", http.DefaultClient, args...)
+}
+
+// launchProc is startProc for a server speaking scheme (https with SKYGRAPH_TLS_* in env),
+// whose /healthz client checks the answer (its TLS roots).
+func launchProc(t *testing.T, bin string, env []string, scheme string, health *http.Client, args ...string) *proc {
+	t.Helper()
 	port := freePort(t)
-	p := &proc{logs: &lockedBuffer{}, exited: make(chan error, 1), url: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	p := &proc{logs: &lockedBuffer{}, exited: make(chan error, 1), url: fmt.Sprintf("%s://127.0.0.1:%d", scheme, port)}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = append(append([]string{}, env...), fmt.Sprintf("PORT=%d", port))
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
@@ -58,7 +65,7 @@ func startProc(t *testing.T, bin string, env []string, args ...string) *proc {
 	}
 	deadline := time.Now().Add(hangGuard)
 	for time.Now().Before(deadline) {
-		if res, err := http.Get(p.url + "/healthz"); err == nil {
+		if res, err := health.Get(p.url + "/healthz"); err == nil {
 			res.Body.Close()
 			return p
 		}

@@ -14,6 +14,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -171,6 +172,11 @@ func runJob(ctx context.Context, cfg app.Config, log *slog.Logger, name string) 
 
 func serve(ctx context.Context, cfg app.Config, log *slog.Logger, h *hooks, opts app.Options) error {
 	start := time.Now()
+	// A certificate that cannot be read fails the start before anything else is built.
+	tlsConfig, err := loadTLS(cfg)
+	if err != nil {
+		return err
+	}
 	a, err := app.New(ctx, cfg, log, opts)
 	if err != nil {
 		return err
@@ -193,14 +199,19 @@ func serve(ctx context.Context, cfg app.Config, log *slog.Logger, h *hooks, opts
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 		// net/http's own complaints ("superfluous WriteHeader", TLS handshake errors) go
 		// through slog like every other line, so the log stays one JSON object per line.
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ErrorLog:  slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		TLSConfig: tlsConfig,
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	if tlsConfig != nil {
+		go func() { served <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { served <- srv.Serve(ln) }()
+	}
 	addr := ln.Addr().String()
 	log.Info("skygraph ready", "addr", addr, "graphql", "/graphql", "playground", cfg.Playground,
-		"store", storeName(cfg), "started_in", time.Since(start).Round(time.Millisecond).String())
-	log.Info(openMessage(ln.Addr(), cfg.Playground))
+		"tls", tlsConfig != nil, "store", storeName(cfg), "started_in", time.Since(start).Round(time.Millisecond).String())
+	log.Info(openMessage(ln.Addr(), cfg.Playground, tlsConfig != nil))
 	if h != nil && h.listening != nil {
 		h.listening(addr)
 	}
@@ -240,12 +251,33 @@ func serve(ctx context.Context, cfg app.Config, log *slog.Logger, h *hooks, opts
 
 // openMessage is the start-up line a person looks for: where to point a browser (the
 // playground) or a client (the API) on this machine.
-func openMessage(addr net.Addr, playground bool) string {
-	port := strconv.Itoa(listenPort(addr))
-	if playground {
-		return "open http://localhost:" + port + "/ (GraphiQL playground; the API is POST /graphql)"
+func openMessage(addr net.Addr, playground, https bool) string {
+	base := "http://localhost:" + strconv.Itoa(listenPort(addr))
+	if https {
+		base = "https" + strings.TrimPrefix(base, "http")
 	}
-	return "GraphQL API at http://localhost:" + port + "/graphql (playground disabled)"
+	if playground {
+		return "open " + base + "/ (GraphiQL playground; the API is POST /graphql)"
+	}
+	return "GraphQL API at " + base + "/graphql (playground disabled)"
+}
+
+// loadTLS reads SKYGRAPH_TLS_CERT and SKYGRAPH_TLS_KEY: nil without them (plain HTTP, TLS
+// terminated by the load balancer), else the listener's TLS configuration. HTTP/2 is
+// offered for queries; WebSockets stay on HTTP/1.1 (net/http's HTTP/2 server does not
+// offer extended CONNECT, so browsers and Amplify upgrade over HTTP/1.1).
+func loadTLS(cfg app.Config) (*tls.Config, error) {
+	if cfg.TLSCertFile == "" && cfg.TLSKeyFile == "" {
+		return nil, nil
+	}
+	if cfg.TLSCertFile == "" || cfg.TLSKeyFile == "" {
+		return nil, errors.New("TLS: set both SKYGRAPH_TLS_CERT and SKYGRAPH_TLS_KEY (PEM files), or neither")
+	}
+	cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("TLS: SKYGRAPH_TLS_CERT=%s, SKYGRAPH_TLS_KEY=%s: %w", cfg.TLSCertFile, cfg.TLSKeyFile, err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
 
 func listenPort(addr net.Addr) int {

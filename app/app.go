@@ -119,6 +119,11 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 		return err
 	}
 	a.Store = dynamo.NewStore(api, table, tokens)
+	if opts.Relay == nil {
+		if opts.Relay, err = a.openRelay(cfg); err != nil {
+			return err
+		}
+	}
 	a.startEvents(opts)
 	a.Flights = flight.NewService(a.Store.Flights(), opts.Now, nil)
 	a.Flights.SetEvents(a.Events)

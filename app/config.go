@@ -121,6 +121,17 @@ type Config struct {
 	// it low for one `skygraph run-job booking-recovery`.
 	BookingRecoverAfter time.Duration
 
+	// RedisURL is the Redis/Valkey that shares domain events between the server processes
+	// of one deployment, so a subscriber on one process hears a change made on another
+	// (SKYGRAPH_REDIS_URL: redis://host:port, or rediss://host:port for TLS, which
+	// ElastiCache Serverless requires). Empty: this process is alone (embedded, Lambda).
+	RedisURL string
+	// TLSCertFile and TLSKeyFile make the server listen with HTTPS (SKYGRAPH_TLS_CERT,
+	// SKYGRAPH_TLS_KEY: PEM files, both or neither), for where no proxy terminates TLS:
+	// Amplify always opens its subscriptions with wss://.
+	TLSCertFile string
+	TLSKeyFile  string
+
 	WaitlistConfig
 }
 
@@ -153,6 +164,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		APIKeys:            list(getenv("SKYGRAPH_API_KEYS")),
 		LocalIssuer:        "http://localhost/skygraph-local",
 		LocalSigningKeyPEM: getenv("SKYGRAPH_LOCAL_SIGNING_KEY"),
+		RedisURL:           getenv("SKYGRAPH_REDIS_URL"),
+		TLSCertFile:        getenv("SKYGRAPH_TLS_CERT"),
+		TLSKeyFile:         getenv("SKYGRAPH_TLS_KEY"),
 	}
 	if v := getenv("SKYGRAPH_LOCAL_ISSUER"); v != "" {
 		c.LocalIssuer = v
@@ -264,6 +278,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, "SKYGRAPH_API_KEYS: each key needs at least 16 characters")
 			break
 		}
+	}
+	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		errs = append(errs, "SKYGRAPH_REDIS_URL: want redis://host:port or rediss://host:port (TLS)")
+	}
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		errs = append(errs, "SKYGRAPH_TLS_CERT and SKYGRAPH_TLS_KEY: set both (PEM certificate and key files) or neither")
 	}
 	errs = append(errs, c.WaitlistConfig.fromEnv(getenv)...)
 	if len(errs) > 0 {

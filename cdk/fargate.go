@@ -48,6 +48,7 @@ type FargateStack struct {
 	Service     awsecspatterns.ApplicationLoadBalancedFargateService
 	TaskRole    awsiam.Role
 	Waitlist    *WaitlistNotifications
+	Events      *EventCache
 	TokenSecret awssecretsmanager.Secret
 	WebACL      awswafv2.CfnWebACL // nil unless waf
 }
@@ -100,6 +101,10 @@ func NewFargateStack(scope constructs.Construct, id string, cfg Config, data *Da
 	env["AWS_REGION"] = awscdk.Aws_REGION()
 	s.Waitlist = newWaitlistNotifications(stack, awscdk.Duration_Seconds(jsii.Number(60)))
 	s.Waitlist.grantServer(s.TaskRole, env)
+	// Several tasks serve subscriptions: each shares its events with the others through
+	// the cache (one task keeps serving its own subscribers if the cache is unreachable).
+	s.Events = newEventCache(stack, vpc)
+	env["SKYGRAPH_REDIS_URL"] = s.Events.URL
 
 	props := &awsecspatterns.ApplicationLoadBalancedFargateServiceProps{
 		Cluster:        cluster,
@@ -147,7 +152,11 @@ func NewFargateStack(scope constructs.Construct, id string, cfg Config, data *Da
 			"The ALB listens on plain HTTP, so tokens cross the internet unencrypted: deploy with "+
 				"-c certificateArn=<ACM certificate ARN> for HTTPS (and a DNS name pointing at the ALB)."))
 	}
+	// WebSockets (subscriptions) stay open while idle between keep-alives: the default 60 s
+	// would cut a quiet subscription at the first missed ka.
+	props.IdleTimeout = awscdk.Duration_Seconds(jsii.Number(albIdleTimeoutSeconds))
 	s.Service = awsecspatterns.NewApplicationLoadBalancedFargateService(stack, jsii.String("Service"), props)
+	s.Events.allowFrom(s.Service.Service())
 
 	tg := s.Service.TargetGroup()
 	tg.ConfigureHealthCheck(&awselasticloadbalancingv2.HealthCheck{

@@ -6,6 +6,8 @@
 #     openjdk-17-jre-headless  when no Java 17+ is found (DynamoDB Local 3.x needs Java 17)
 #     chromium (+ fonts-liberation)  headless browser test of the playground
 #     iproute2, util-linux     `ip` and `unshare`, used by scripts/with-services.sh
+#     redis-server             Redis for the event relay's tests (adapter/redisrelay, the
+#                              two-process fan-out test) and scripts/with-services.sh
 #   Node.js >= 20 (package.json's engines; Debian bookworm's nodejs is 18): the node on PATH
 #     when it is 20 or newer (the machine image ships 20); otherwise a pinned Node.js
 #     (NODE_VERSION below) from the npm registry's node-linux-<arch> package, checked against
@@ -49,6 +51,10 @@ command -v unshare >/dev/null 2>&1 || apt_pkgs+=(util-linux)
 command -v setpriv >/dev/null 2>&1 || apt_pkgs+=(util-linux)
 command -v curl >/dev/null 2>&1 || apt_pkgs+=(curl ca-certificates) # to fetch a pinned Node.js
 command -v openssl >/dev/null 2>&1 || apt_pkgs+=(openssl)
+# $SKYGRAPH_REDIS_SERVER names another redis-server (or valkey-server) binary instead.
+if [ -z "${SKYGRAPH_REDIS_SERVER:-}" ] && ! command -v redis-server >/dev/null 2>&1; then
+	apt_pkgs+=(redis-server)
+fi
 
 if [ "${#apt_pkgs[@]}" -gt 0 ] && [ "${SKYGRAPH_SKIP_APT:-}" != 1 ]; then
 	# De-duplicate (util-linux can be listed twice).
@@ -156,7 +162,8 @@ elif [ ! -f "$stamp" ]; then
 	need_ci="node_modules was not installed by npm ci"
 elif [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
 	need_ci="package.json or package-lock.json is newer than node_modules"
-elif ! find_dynamodb_local_dir >/dev/null || [ ! -f node_modules/cognito-local/lib/bin/start.js ]; then
+elif ! find_dynamodb_local_dir >/dev/null || [ ! -f node_modules/cognito-local/lib/bin/start.js ] ||
+	[ ! -f node_modules/aws-amplify/package.json ] || [ ! -f node_modules/ws/package.json ]; then
 	need_ci="node_modules is incomplete"
 fi
 if [ -n "$need_ci" ]; then

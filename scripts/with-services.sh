@@ -10,6 +10,9 @@
 #   cognito-local  cognito-local 5.3.0 (npm, Node.js) on 127.0.0.1:${SKYGRAPH_COGNITO_PORT:-9229}. It
 #                  keeps its data in ./.cognito/ under its working directory, which is a fresh
 #                  folder in the log dir ($logdir/cognito-local), so every run starts empty.
+#   redis          redis-server (Debian package; $SKYGRAPH_REDIS_SERVER names another binary) on
+#                  127.0.0.1:${SKYGRAPH_REDIS_PORT:-6399}, nothing saved to disk. Not 6379: a
+#                  distribution's own redis service may hold that port outside the namespace.
 #
 # Exported to CMD:
 #   SKYGRAPH_TEST_DYNAMODB_ENDPOINT=http://127.0.0.1:<port>
@@ -17,6 +20,9 @@
 #   SKYGRAPH_TEST_COGNITO_ENDPOINT=http://127.0.0.1:<port>
 #   SKYGRAPH_TEST_COGNITO_DATA_DIR=<dir>/.cognito   (cognito-local's data: db/<poolId>.json holds the
 #                                                    confirmation codes it would have e-mailed)
+#   SKYGRAPH_TEST_REDIS_URL=redis://127.0.0.1:<port>
+#   SKYGRAPH_TEST_REQUIRE_REDIS=1            (tests that start their own redis-server, to kill it,
+#                                            fail instead of skipping when it is missing)
 #   AWS_EC2_METADATA_DISABLED=true
 #
 # Network: DynamoDB Local has no bind-address flag (it listens on all interfaces), so unless it is
@@ -28,6 +34,7 @@
 # Env knobs:
 #   SKYGRAPH_DDBLOCAL_PORT=8000         DynamoDB Local's port
 #   SKYGRAPH_COGNITO_PORT=9229          cognito-local's port
+#   SKYGRAPH_REDIS_PORT=6399            redis-server's port
 #   SKYGRAPH_NETNS=auto|off             off: never create a network namespace (default auto)
 #   SKYGRAPH_SERVICES_TIMEOUT=60        seconds to wait for each service to answer
 #   SKYGRAPH_SERVICES_LOGDIR=DIR        where service logs go (default: a new temp dir, removed
@@ -232,9 +239,23 @@ start_cognito() {
 	export SKYGRAPH_TEST_COGNITO_DATA_DIR="$workdir/.cognito"
 }
 
+start_redis() {
+	local port="${SKYGRAPH_REDIS_PORT:-6399}" bin="${SKYGRAPH_REDIS_SERVER:-}"
+	[ -n "$bin" ] || bin="$(command -v redis-server)" || die "redis-server not found: run scripts/ci-deps.sh"
+	local workdir="$logdir/redis"
+	mkdir -p "$workdir"
+	start_service redis "$port" tcp "$workdir" "$bin" --bind 127.0.0.1 --port "$port" \
+		--save "" --appendonly no --dir "$workdir"
+	export SKYGRAPH_TEST_REDIS_URL="redis://127.0.0.1:$port"
+	export SKYGRAPH_TEST_REQUIRE_REDIS=1
+	[ -n "${SKYGRAPH_REDIS_SERVER:-}" ] && export SKYGRAPH_REDIS_SERVER
+	return 0
+}
+
 export AWS_EC2_METADATA_DISABLED=true
 start_dynamodb
 start_cognito
+start_redis
 wait_services
 
 # --- 4. the command --------------------------------------------------------------------------
