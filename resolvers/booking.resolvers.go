@@ -93,18 +93,3 @@ func (r *queryResolver) GetBookingByStatus(ctx context.Context, customer *string
 func (r *Resolver) Booking() graph.BookingResolver { return &bookingResolver{r} }
 
 type bookingResolver struct{ *Resolver }
-
-// !!! WARNING !!!
-// The code below was going to be deleted when updating resolvers. It has been copied here so you have
-// one last chance to move it out of harms way if you want. There are two reasons this happens:
-//  - When renaming or deleting a resolver the old code will be put in here. You can safely delete
-//    it when you're done.
-//  - You have helper methods in this file. Move them out to keep these resolver files clean.
-/*
-	func (r *bookingResolver) Reference(ctx context.Context, obj *booking.Booking) (*string, error) {
-	panic(fmt.Errorf("not implemented: Reference - bookingReference"))
-}
-func (r *bookingResolver) FailureReason(ctx context.Context, obj *booking.Booking) (*string, error) {
-	panic(fmt.Errorf("not implemented: FailureReason - failureReason"))
-}
-*/
