@@ -26,7 +26,7 @@ func (r *subscriptionResolver) flightStream(ctx context.Context, kind event.Kind
 			if e.Kind == event.FlightDeleted {
 				fl, err = gone[flight.Flight](e)
 			} else {
-				fl, err = sharedRead(ctx, e, "flight", func(ctx context.Context) (*flight.Flight, error) { return r.flights.Get(ctx, e.ID) })
+				fl, err = sharedRead(ctx, r.events, e, "flight", func(ctx context.Context) (*flight.Flight, error) { return r.flights.Get(ctx, e.ID) })
 			}
 			if err != nil || fl == nil || (f != nil && !f.Match(fl)) {
 				return nil, err
@@ -73,7 +73,7 @@ func (r *subscriptionResolver) bookingStream(ctx context.Context, field string, 
 			return (who == "" || e.Owner == who) && (id == nil || e.ID == *id)
 		},
 		func(ctx context.Context, e event.Event) (*booking.Booking, error) {
-			b, err := sharedRead(ctx, e, "booking", func(ctx context.Context) (*booking.Booking, error) {
+			b, err := sharedRead(ctx, r.events, e, "booking", func(ctx context.Context) (*booking.Booking, error) {
 				return r.bookings.Get(ctx, booking.Caller{Admin: true}, e.ID)
 			})
 			if err != nil || !c.Sees(b) || (f != nil && !f.Match(b)) {
@@ -90,7 +90,7 @@ func (r *subscriptionResolver) bookingStream(ctx context.Context, field string, 
 func (r *subscriptionResolver) entryStream(ctx context.Context, c waitlist.Caller, match func(event.Event) bool) <-chan *waitlist.Entry {
 	return stream(ctx, r.events, []event.Kind{event.WaitlistEntryChanged}, match,
 		func(ctx context.Context, e event.Event) (*waitlist.Entry, error) {
-			en, err := sharedRead(ctx, e, "entry", func(ctx context.Context) (*waitlist.Entry, error) {
+			en, err := sharedRead(ctx, r.events, e, "entry", func(ctx context.Context) (*waitlist.Entry, error) {
 				return r.waitlists.Entry(ctx, waitlist.Caller{ID: systemReader, Admin: true}, e.ID)
 			})
 			if err != nil || !c.Sees(en) {
@@ -105,12 +105,17 @@ const systemReader = "skygraph-subscriptions"
 
 // sharedRead reads an event's object once per event and process (event.Event.Shared),
 // detached from the first subscriber's cancellation and bounded on its own: every
-// subscriber then authorizes that one object for itself.
-func sharedRead[T any](ctx context.Context, e event.Event, key string, read func(context.Context) (*T, error)) (*T, error) {
+// subscriber then authorizes that one object for itself. A read that fails for another
+// reason than the object being gone or not the reader's is logged through hub, once.
+func sharedRead[T any](ctx context.Context, hub *event.Hub, e event.Event, key string, read func(context.Context) (*T, error)) (*T, error) {
 	v, err := e.Shared(key, func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sharedReadTimeout)
 		defer cancel()
-		return read(ctx)
+		obj, err := read(ctx)
+		if err != nil && !apperr.Is(err, apperr.NotFound) && !apperr.Is(err, apperr.Unauthorized) {
+			hub.ReadFailed(ctx, e, err)
+		}
+		return obj, err
 	})
 	if err != nil {
 		return nil, err

@@ -54,7 +54,7 @@ func (r *subscriptionResolver) OnLoyaltyChanged(ctx context.Context, customer *s
 		func(e event.Event) bool { return e.ID == who },
 		func(ctx context.Context, e event.Event) (*loyalty.Loyalty, error) {
 			// who was authorized when the subscription started; the total is read once.
-			return sharedRead(ctx, e, "loyalty", func(ctx context.Context) (*loyalty.Loyalty, error) {
+			return sharedRead(ctx, r.events, e, "loyalty", func(ctx context.Context) (*loyalty.Loyalty, error) {
 				l, err := r.loyalty.Get(ctx, loyalty.Caller{ID: who}, "")
 				return &l, err
 			})

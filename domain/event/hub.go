@@ -131,6 +131,15 @@ func (h *Hub) deliver(e Event) {
 	}
 }
 
+// ReadFailed records that the subscribers of e miss it because its object could not be
+// re-read for a reason other than its being gone or not theirs (the store failing): a
+// subscription is a live feed and carries on, but an operator must see the loss. Call it
+// once per event and process (the re-read is shared), not once per subscriber.
+func (h *Hub) ReadFailed(ctx context.Context, e Event, err error) {
+	h.log.WarnContext(ctx, "subscription event skipped: its object could not be re-read",
+		"kind", e.Kind, "id", e.ID, "error", err.Error())
+}
+
 // Subscribe returns a subscription to the events of kinds that match (nil: all of them).
 // Its channel is closed by Close, or when it overflows (Err then says so).
 func (h *Hub) Subscribe(kinds []Kind, match func(Event) bool) *Subscription {
