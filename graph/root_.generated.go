@@ -299,23 +299,23 @@ type ComplexityRoot struct {
 	}
 
 	WaitlistEntry struct {
-		CreatedAt     func(childComplexity int) int
-		Customer      func(childComplexity int) int
-		ExpiresAt     func(childComplexity int) int
-		ID            func(childComplexity int) int
-		Name          func(childComplexity int) int
-		Notes         func(childComplexity int) int
-		NotifiedAt    func(childComplexity int) int
-		NotifyAt      func(childComplexity int) int
-		PartySize     func(childComplexity int) int
-		Phone         func(childComplexity int) int
-		Position      func(childComplexity int) int
-		SeatedAt      func(childComplexity int) int
-		Status        func(childComplexity int) int
-		UpdatedAt     func(childComplexity int) int
-		Version       func(childComplexity int) int
-		Waitlist      func(childComplexity int) int
-		WaitlistOwner func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		CustomerOrNil   func(childComplexity int) int
+		ExpiresAt       func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Name            func(childComplexity int) int
+		NotesOrNil      func(childComplexity int) int
+		NotifiedAtOrNil func(childComplexity int) int
+		NotifyAtOrNil   func(childComplexity int) int
+		PartySize       func(childComplexity int) int
+		Phone           func(childComplexity int) int
+		Position        func(childComplexity int) int
+		SeatedAtOrNil   func(childComplexity int) int
+		Status          func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+		VersionInt      func(childComplexity int) int
+		Waitlist        func(childComplexity int) int
+		WaitlistOwner   func(childComplexity int) int
 	}
 }
 
@@ -1745,11 +1745,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.WaitlistEntry.CreatedAt(childComplexity), true
 	case "WaitlistEntry.customer":
-		if e.ComplexityRoot.WaitlistEntry.Customer == nil {
+		if e.ComplexityRoot.WaitlistEntry.CustomerOrNil == nil {
 			break
 		}
 
-		return e.ComplexityRoot.WaitlistEntry.Customer(childComplexity), true
+		return e.ComplexityRoot.WaitlistEntry.CustomerOrNil(childComplexity), true
 	case "WaitlistEntry.expiresAt":
 		if e.ComplexityRoot.WaitlistEntry.ExpiresAt == nil {
 			break
@@ -1769,23 +1769,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.WaitlistEntry.Name(childComplexity), true
 	case "WaitlistEntry.notes":
-		if e.ComplexityRoot.WaitlistEntry.Notes == nil {
+		if e.ComplexityRoot.WaitlistEntry.NotesOrNil == nil {
 			break
 		}
 
-		return e.ComplexityRoot.WaitlistEntry.Notes(childComplexity), true
+		return e.ComplexityRoot.WaitlistEntry.NotesOrNil(childComplexity), true
 	case "WaitlistEntry.notifiedAt":
-		if e.ComplexityRoot.WaitlistEntry.NotifiedAt == nil {
+		if e.ComplexityRoot.WaitlistEntry.NotifiedAtOrNil == nil {
 			break
 		}
 
-		return e.ComplexityRoot.WaitlistEntry.NotifiedAt(childComplexity), true
+		return e.ComplexityRoot.WaitlistEntry.NotifiedAtOrNil(childComplexity), true
 	case "WaitlistEntry.notifyAt":
-		if e.ComplexityRoot.WaitlistEntry.NotifyAt == nil {
+		if e.ComplexityRoot.WaitlistEntry.NotifyAtOrNil == nil {
 			break
 		}
 
-		return e.ComplexityRoot.WaitlistEntry.NotifyAt(childComplexity), true
+		return e.ComplexityRoot.WaitlistEntry.NotifyAtOrNil(childComplexity), true
 	case "WaitlistEntry.partySize":
 		if e.ComplexityRoot.WaitlistEntry.PartySize == nil {
 			break
@@ -1805,11 +1805,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.WaitlistEntry.Position(childComplexity), true
 	case "WaitlistEntry.seatedAt":
-		if e.ComplexityRoot.WaitlistEntry.SeatedAt == nil {
+		if e.ComplexityRoot.WaitlistEntry.SeatedAtOrNil == nil {
 			break
 		}
 
-		return e.ComplexityRoot.WaitlistEntry.SeatedAt(childComplexity), true
+		return e.ComplexityRoot.WaitlistEntry.SeatedAtOrNil(childComplexity), true
 	case "WaitlistEntry.status":
 		if e.ComplexityRoot.WaitlistEntry.Status == nil {
 			break
@@ -1823,11 +1823,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.WaitlistEntry.UpdatedAt(childComplexity), true
 	case "WaitlistEntry.version":
-		if e.ComplexityRoot.WaitlistEntry.Version == nil {
+		if e.ComplexityRoot.WaitlistEntry.VersionInt == nil {
 			break
 		}
 
-		return e.ComplexityRoot.WaitlistEntry.Version(childComplexity), true
+		return e.ComplexityRoot.WaitlistEntry.VersionInt(childComplexity), true
 	case "WaitlistEntry.waitlist":
 		if e.ComplexityRoot.WaitlistEntry.Waitlist == nil {
 			break

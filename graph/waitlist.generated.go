@@ -29,16 +29,9 @@ type WaitlistResolver interface {
 type WaitlistEntryResolver interface {
 	Waitlist(ctx context.Context, obj *waitlist.Entry) (*waitlist.Waitlist, error)
 
-	Customer(ctx context.Context, obj *waitlist.Entry) (*string, error)
-
-	Notes(ctx context.Context, obj *waitlist.Entry) (*string, error)
 	Status(ctx context.Context, obj *waitlist.Entry) (waitlist.Status, error)
-	NotifyAt(ctx context.Context, obj *waitlist.Entry) (*time.Time, error)
-	NotifiedAt(ctx context.Context, obj *waitlist.Entry) (*time.Time, error)
-	SeatedAt(ctx context.Context, obj *waitlist.Entry) (*time.Time, error)
-	Position(ctx context.Context, obj *waitlist.Entry) (*int, error)
 
-	Version(ctx context.Context, obj *waitlist.Entry) (int, error)
+	Position(ctx context.Context, obj *waitlist.Entry) (*int, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -550,7 +543,7 @@ func (ec *executionContext) _WaitlistEntry_customer(ctx context.Context, field g
 			return ec.fieldContext_WaitlistEntry_customer(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.WaitlistEntry().Customer(ctx, obj)
+			return obj.CustomerOrNil(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -561,7 +554,7 @@ func (ec *executionContext) _WaitlistEntry_customer(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_WaitlistEntry_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("WaitlistEntry", field, true, true, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("WaitlistEntry", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _WaitlistEntry_name(ctx context.Context, field graphql.CollectedField, obj *waitlist.Entry) (ret graphql.Marshaler) {
@@ -642,7 +635,7 @@ func (ec *executionContext) _WaitlistEntry_notes(ctx context.Context, field grap
 			return ec.fieldContext_WaitlistEntry_notes(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.WaitlistEntry().Notes(ctx, obj)
+			return obj.NotesOrNil(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -653,7 +646,7 @@ func (ec *executionContext) _WaitlistEntry_notes(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_WaitlistEntry_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("WaitlistEntry", field, true, true, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("WaitlistEntry", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _WaitlistEntry_status(ctx context.Context, field graphql.CollectedField, obj *waitlist.Entry) (ret graphql.Marshaler) {
@@ -688,7 +681,7 @@ func (ec *executionContext) _WaitlistEntry_notifyAt(ctx context.Context, field g
 			return ec.fieldContext_WaitlistEntry_notifyAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.WaitlistEntry().NotifyAt(ctx, obj)
+			return obj.NotifyAtOrNil(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -699,7 +692,7 @@ func (ec *executionContext) _WaitlistEntry_notifyAt(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_WaitlistEntry_notifyAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("WaitlistEntry", field, true, true, errors.New("field of type AWSDateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("WaitlistEntry", field, true, false, errors.New("field of type AWSDateTime does not have child fields"))
 }
 
 func (ec *executionContext) _WaitlistEntry_notifiedAt(ctx context.Context, field graphql.CollectedField, obj *waitlist.Entry) (ret graphql.Marshaler) {
@@ -711,7 +704,7 @@ func (ec *executionContext) _WaitlistEntry_notifiedAt(ctx context.Context, field
 			return ec.fieldContext_WaitlistEntry_notifiedAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.WaitlistEntry().NotifiedAt(ctx, obj)
+			return obj.NotifiedAtOrNil(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -722,7 +715,7 @@ func (ec *executionContext) _WaitlistEntry_notifiedAt(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_WaitlistEntry_notifiedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("WaitlistEntry", field, true, true, errors.New("field of type AWSDateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("WaitlistEntry", field, true, false, errors.New("field of type AWSDateTime does not have child fields"))
 }
 
 func (ec *executionContext) _WaitlistEntry_seatedAt(ctx context.Context, field graphql.CollectedField, obj *waitlist.Entry) (ret graphql.Marshaler) {
@@ -734,7 +727,7 @@ func (ec *executionContext) _WaitlistEntry_seatedAt(ctx context.Context, field g
 			return ec.fieldContext_WaitlistEntry_seatedAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.WaitlistEntry().SeatedAt(ctx, obj)
+			return obj.SeatedAtOrNil(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -745,7 +738,7 @@ func (ec *executionContext) _WaitlistEntry_seatedAt(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_WaitlistEntry_seatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("WaitlistEntry", field, true, true, errors.New("field of type AWSDateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("WaitlistEntry", field, true, false, errors.New("field of type AWSDateTime does not have child fields"))
 }
 
 func (ec *executionContext) _WaitlistEntry_position(ctx context.Context, field graphql.CollectedField, obj *waitlist.Entry) (ret graphql.Marshaler) {
@@ -849,7 +842,7 @@ func (ec *executionContext) _WaitlistEntry_version(ctx context.Context, field gr
 			return ec.fieldContext_WaitlistEntry_version(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.WaitlistEntry().Version(ctx, obj)
+			return obj.VersionInt(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -860,7 +853,7 @@ func (ec *executionContext) _WaitlistEntry_version(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_WaitlistEntry_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("WaitlistEntry", field, true, true, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("WaitlistEntry", field, true, false, errors.New("field of type Int does not have child fields"))
 }
 
 // endregion **************************** field.gotpl *****************************
@@ -1479,43 +1472,10 @@ func (ec *executionContext) _WaitlistEntry(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "customer":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._WaitlistEntry_customer(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._WaitlistEntry_customer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "name":
 			out.Values[i] = ec._WaitlistEntry_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -1532,43 +1492,10 @@ func (ec *executionContext) _WaitlistEntry(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "notes":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._WaitlistEntry_notes(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._WaitlistEntry_notes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "status":
 			field := field
 
@@ -1608,119 +1535,20 @@ func (ec *executionContext) _WaitlistEntry(ctx context.Context, sel ast.Selectio
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "notifyAt":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._WaitlistEntry_notifyAt(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._WaitlistEntry_notifyAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "notifiedAt":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._WaitlistEntry_notifiedAt(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._WaitlistEntry_notifiedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "seatedAt":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._WaitlistEntry_seatedAt(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._WaitlistEntry_seatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "position":
 			field := field
 
@@ -1775,43 +1603,10 @@ func (ec *executionContext) _WaitlistEntry(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "version":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._WaitlistEntry_version(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._WaitlistEntry_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

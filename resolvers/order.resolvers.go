@@ -53,10 +53,6 @@ func (r *orderResolver) Payment(ctx context.Context, obj *order.Order) (*payment
 	return &ch, nil
 }
 
-func (r *orderResolver) FailureReason(ctx context.Context, obj *order.Order) (*string, error) {
-	return nonEmpty(obj.FailureMessage), nil
-}
-
 func (r *orderItemResolver) Product(ctx context.Context, obj *order.Line) (*product.Product, error) {
 	// Through the loader: a page of orders costs one BatchGetItem for all its products.
 	p, err := loaders.Product(ctx, obj.ProductID)

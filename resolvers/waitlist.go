@@ -2,7 +2,6 @@ package resolvers
 
 import (
 	"context"
-	"time"
 
 	"github.com/skygraph/skygraph/auth"
 	"github.com/skygraph/skygraph/domain/account"
@@ -31,14 +30,6 @@ func entryConnection(p waitlist.EntryPage) *model.ModelWaitlistEntryConnection {
 		c.Items = []*waitlist.Entry{}
 	}
 	return c
-}
-
-// optionalTime maps the zero time (unset) to null.
-func optionalTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
 }
 
 // waitlistComplexity charges the connections their read budget (pageCost), and

@@ -7,7 +7,6 @@ package resolvers
 
 import (
 	"context"
-	"time"
 
 	"github.com/skygraph/skygraph/domain/waitlist"
 	"github.com/skygraph/skygraph/graph"
@@ -102,28 +101,8 @@ func (r *waitlistEntryResolver) Waitlist(ctx context.Context, obj *waitlist.Entr
 	return r.waitlists.WaitlistOfEntry(ctx, waitlistCaller(ctx), obj)
 }
 
-func (r *waitlistEntryResolver) Customer(ctx context.Context, obj *waitlist.Entry) (*string, error) {
-	return nonEmpty(obj.Customer), nil
-}
-
-func (r *waitlistEntryResolver) Notes(ctx context.Context, obj *waitlist.Entry) (*string, error) {
-	return nonEmpty(obj.Notes), nil
-}
-
 func (r *waitlistEntryResolver) Status(ctx context.Context, obj *waitlist.Entry) (waitlist.Status, error) {
 	return r.waitlists.StatusOf(obj), nil
-}
-
-func (r *waitlistEntryResolver) NotifyAt(ctx context.Context, obj *waitlist.Entry) (*time.Time, error) {
-	return optionalTime(obj.NotifyAt), nil
-}
-
-func (r *waitlistEntryResolver) NotifiedAt(ctx context.Context, obj *waitlist.Entry) (*time.Time, error) {
-	return optionalTime(obj.NotifiedAt), nil
-}
-
-func (r *waitlistEntryResolver) SeatedAt(ctx context.Context, obj *waitlist.Entry) (*time.Time, error) {
-	return optionalTime(obj.SeatedAt), nil
 }
 
 func (r *waitlistEntryResolver) Position(ctx context.Context, obj *waitlist.Entry) (*int, error) {
@@ -139,10 +118,6 @@ func (r *waitlistEntryResolver) Position(ctx context.Context, obj *waitlist.Entr
 		return &p, nil
 	}
 	return nil, nil
-}
-
-func (r *waitlistEntryResolver) Version(ctx context.Context, obj *waitlist.Entry) (int, error) {
-	return int(obj.Version), nil
 }
 
 func (r *Resolver) Waitlist() graph.WaitlistResolver { return &waitlistResolver{r} }

@@ -197,3 +197,13 @@ type Repository interface {
 	Pending(ctx context.Context, limit int) ([]Pending, error)
 	DeletePending(ctx context.Context, id string) error
 }
+
+// FailureReason is failureReason as the API shows it: null unless the saga cancelled the
+// order. A plain method, so the executor reads it inline for every order of a page.
+func (o *Order) FailureReason() *string {
+	if o.FailureMessage == "" {
+		return nil
+	}
+	m := o.FailureMessage
+	return &m
+}
