@@ -440,8 +440,13 @@ func Handler(a *app.App) http.Handler {
 		if !decode(w, r, &in) {
 			return
 		}
-		b, err := a.Bookings.Process(r.Context(), booking.Caller{ID: r.Header.Get("X-Customer")},
-			booking.CreateInput{PaymentToken: in.PaymentToken, FlightID: in.FlightID})
+		sub := r.Header.Get("X-Customer")
+		// The same reads as skygraph's: the caller's profile alongside the charge and flight.
+		b, err := a.Bookings.Process(r.Context(), booking.Caller{ID: sub},
+			booking.CreateInput{PaymentToken: in.PaymentToken, FlightID: in.FlightID, Eligible: func(ctx context.Context) error {
+				_, err := users.Get(ctx, sub)
+				return err
+			}})
 		if fail(w, err) {
 			return
 		}
