@@ -326,10 +326,10 @@ func TestVerifyConcurrentRotation(t *testing.T) {
 }
 
 // TestVerifyJWKSDown: with the JWKS endpoint gone, cached keys still verify, and a new kid
-// is rejected at once: a refused connection is not waited on until FetchTimeout (a minute
-// here, so that no machine is slow enough to blur the two).
+// is rejected at once: a refused connection is not waited on until FetchTimeout (a day
+// here, so returning at all is the outcome).
 func TestVerifyJWKSDown(t *testing.T) {
-	f := newFixture(t, func(c *auth.VerifierConfig) { c.FetchTimeout = time.Minute })
+	f := newFixture(t, func(c *auth.VerifierConfig) { c.FetchTimeout = 24 * time.Hour })
 	f.srv.Close()
 
 	_, err := f.v.Verify(t.Context(), authtest.MintRS256(t, authtest.KIDPrimary, authtest.IDClaims(time.Now())))
@@ -337,10 +337,28 @@ func TestVerifyJWKSDown(t *testing.T) {
 
 	for range 2 {
 		tok := authtest.Mint(t, authtest.Keys().Rotated, authtest.KIDRotated, jwt.SigningMethodRS256, authtest.IDClaims(time.Now()))
-		start := time.Now()
-		p, err := f.v.Verify(t.Context(), tok)
+		var p auth.Principal
+		returns(t, "Verify waits for FetchTimeout on a refused connection", func() { p, err = f.v.Verify(t.Context(), tok) })
 		requireUnauthorized(t, p, err, tok)
-		require.Less(t, time.Since(start), time.Minute, "no wait for FetchTimeout")
+	}
+}
+
+// returns runs call and fails the test if it has not returned within a guard of minutes.
+// The tests using it make the wait they guard against hours or endless (a day's
+// FetchTimeout, an endpoint that never answers), so returning at all is the outcome they
+// check; the guard only keeps a regression from hanging the suite, and is far beyond any
+// machine's slowness.
+func returns(t *testing.T, what string, call func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		call()
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Minute):
+		t.Fatalf("still waiting after 5 minutes: %s", what)
 	}
 }
 
@@ -354,22 +372,26 @@ func TestVerifyJWKSHanging(t *testing.T) {
 	t.Run("bounded by FetchTimeout", func(t *testing.T) {
 		f := newFixture(t, func(c *auth.VerifierConfig) { c.FetchTimeout = 200 * time.Millisecond })
 		f.srv.HangUntilCleanup(t)
-		start := time.Now()
-		p, err := f.v.Verify(t.Context(), tok)
+		var (
+			p   auth.Principal
+			err error
+		)
+		returns(t, "Verify is not bounded by FetchTimeout", func() { p, err = f.v.Verify(t.Context(), tok) })
 		requireUnauthorized(t, p, err, tok)
-		require.Less(t, time.Since(start), 30*time.Second)
 		_, err = f.v.Verify(t.Context(), authtest.MintRS256(t, authtest.KIDPrimary, authtest.IDClaims(time.Now())))
 		require.NoError(t, err, "cached keys keep working")
 	})
 	t.Run("bounded by the caller's ctx", func(t *testing.T) {
-		f := newFixture(t, func(c *auth.VerifierConfig) { c.FetchTimeout = time.Minute })
+		f := newFixture(t, func(c *auth.VerifierConfig) { c.FetchTimeout = 24 * time.Hour })
 		f.srv.HangUntilCleanup(t)
 		ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 		defer cancel()
-		start := time.Now()
-		p, err := f.v.Verify(ctx, tok)
+		var (
+			p   auth.Principal
+			err error
+		)
+		returns(t, "Verify outlives the caller's ctx", func() { p, err = f.v.Verify(ctx, tok) })
 		requireUnauthorized(t, p, err, tok)
-		require.Less(t, time.Since(start), 30*time.Second)
 	})
 }
 
@@ -396,10 +418,15 @@ func TestNewVerifierJWKSDownAtStart(t *testing.T) {
 	t.Run("endpoint unreachable", func(t *testing.T) {
 		srv := authtest.NewJWKSServer(t)
 		srv.Close()
-		start := time.Now()
-		v, err := auth.NewVerifier(t.Context(), auth.VerifierConfig{Issuer: authtest.Issuer, JWKSURL: srv.JWKSURL(), ClientIDs: []string{authtest.ClientID}})
+		var (
+			v   *auth.Verifier
+			err error
+		)
+		returns(t, "NewVerifier waits for FetchTimeout on a refused connection", func() {
+			v, err = auth.NewVerifier(t.Context(), auth.VerifierConfig{Issuer: authtest.Issuer, JWKSURL: srv.JWKSURL(),
+				ClientIDs: []string{authtest.ClientID}, FetchTimeout: 24 * time.Hour})
+		})
 		require.NoError(t, err)
-		require.Less(t, time.Since(start), time.Minute, "a refused connection is not waited on")
 		tok := authtest.MintRS256(t, authtest.KIDPrimary, authtest.IDClaims(time.Now()))
 		p, err := v.Verify(t.Context(), tok)
 		requireUnauthorized(t, p, err, tok)
