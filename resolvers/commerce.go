@@ -10,6 +10,7 @@ import (
 	"github.com/skygraph/skygraph/domain/order"
 	"github.com/skygraph/skygraph/domain/user"
 	"github.com/skygraph/skygraph/graph/model"
+	"github.com/skygraph/skygraph/internal/opt"
 	"github.com/skygraph/skygraph/loaders"
 )
 
@@ -56,7 +57,7 @@ func orderConnection(ctx context.Context, p order.Page) *model.ModelOrderConnect
 		}
 		loaders.PrefetchProducts(ctx, ids)
 	}
-	c := &model.ModelOrderConnection{Items: p.Items, NextToken: nonEmpty(p.NextToken)}
+	c := &model.ModelOrderConnection{Items: p.Items, NextToken: opt.String(p.NextToken)}
 	if c.Items == nil {
 		c.Items = []*order.Order{}
 	}

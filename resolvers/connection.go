@@ -8,6 +8,7 @@ import (
 	"github.com/skygraph/skygraph/domain/booking"
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/graph/model"
+	"github.com/skygraph/skygraph/internal/opt"
 )
 
 // connection renders a page as Amplify's Model*Connection: nextToken is null on the last
@@ -25,19 +26,11 @@ func connection(p flight.Page) *model.ModelFlightConnection {
 
 // bookingConnection renders a page of bookings as ModelBookingConnection.
 func bookingConnection(p booking.Page) *model.ModelBookingConnection {
-	c := &model.ModelBookingConnection{Items: p.Items, NextToken: nonEmpty(p.NextToken)}
+	c := &model.ModelBookingConnection{Items: p.Items, NextToken: opt.String(p.NextToken)}
 	if c.Items == nil {
 		c.Items = []*booking.Booking{}
 	}
 	return c
-}
-
-// nonEmpty maps "" to null, as an unset attribute reads in AppSync.
-func nonEmpty(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }
 
 // caller is the signed-in user as the booking service sees it.

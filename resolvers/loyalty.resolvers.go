@@ -13,6 +13,7 @@ import (
 	"github.com/skygraph/skygraph/domain/loyalty"
 	"github.com/skygraph/skygraph/graph"
 	"github.com/skygraph/skygraph/graph/model"
+	"github.com/skygraph/skygraph/internal/opt"
 )
 
 func (r *loyaltyResolver) Points(ctx context.Context, obj *loyalty.Loyalty) (*int, error) {
@@ -36,7 +37,7 @@ func (r *loyaltyResolver) History(ctx context.Context, obj *loyalty.Loyalty, lim
 	if err != nil {
 		return nil, err
 	}
-	c := &model.LoyaltyHistoryConnection{Items: p.Items, NextToken: nonEmpty(p.NextToken)}
+	c := &model.LoyaltyHistoryConnection{Items: p.Items, NextToken: opt.String(p.NextToken)}
 	if c.Items == nil {
 		c.Items = []*loyalty.Entry{}
 	}

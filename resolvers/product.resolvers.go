@@ -12,6 +12,7 @@ import (
 	"github.com/skygraph/skygraph/graph"
 	"github.com/skygraph/skygraph/graph/model"
 	"github.com/skygraph/skygraph/internal/apperr"
+	"github.com/skygraph/skygraph/internal/opt"
 	"github.com/skygraph/skygraph/loaders"
 )
 
@@ -59,7 +60,7 @@ func (r *queryResolver) ListProducts(ctx context.Context, filter *product.Filter
 	if err != nil {
 		return nil, err
 	}
-	c := &model.ModelProductConnection{Items: p.Items, NextToken: nonEmpty(p.NextToken)}
+	c := &model.ModelProductConnection{Items: p.Items, NextToken: opt.String(p.NextToken)}
 	if c.Items == nil {
 		c.Items = []*product.Product{}
 	}

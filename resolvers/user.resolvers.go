@@ -17,6 +17,7 @@ import (
 	"github.com/skygraph/skygraph/graph/model"
 	"github.com/skygraph/skygraph/internal/apperr"
 	"github.com/skygraph/skygraph/internal/filter"
+	"github.com/skygraph/skygraph/internal/opt"
 	"github.com/skygraph/skygraph/loaders"
 )
 
@@ -59,7 +60,7 @@ func (r *queryResolver) ListUsers(ctx context.Context, filter *user.Filter, limi
 	if err != nil {
 		return nil, err
 	}
-	c := &model.ModelUserConnection{Items: p.Items, NextToken: nonEmpty(p.NextToken)}
+	c := &model.ModelUserConnection{Items: p.Items, NextToken: opt.String(p.NextToken)}
 	if c.Items == nil {
 		c.Items = []*user.User{}
 	}
@@ -67,11 +68,11 @@ func (r *queryResolver) ListUsers(ctx context.Context, filter *user.Filter, limi
 }
 
 func (r *userResolver) Email(ctx context.Context, obj *user.User) (*string, error) {
-	return nonEmpty(obj.Email), nil
+	return opt.String(obj.Email), nil
 }
 
 func (r *userResolver) Username(ctx context.Context, obj *user.User) (*string, error) {
-	return nonEmpty(obj.Username), nil
+	return opt.String(obj.Username), nil
 }
 
 func (r *userResolver) Groups(ctx context.Context, obj *user.User) ([]string, error) {

@@ -8,6 +8,7 @@ import (
 	"github.com/skygraph/skygraph/domain/waitlist"
 	"github.com/skygraph/skygraph/graph"
 	"github.com/skygraph/skygraph/graph/model"
+	"github.com/skygraph/skygraph/internal/opt"
 )
 
 // waitlistCaller is the signed-in user as the waitlist service sees it.
@@ -17,7 +18,7 @@ func waitlistCaller(ctx context.Context) waitlist.Caller {
 }
 
 func waitlistConnection(p waitlist.WaitlistPage) *model.ModelWaitlistConnection {
-	c := &model.ModelWaitlistConnection{Items: p.Items, NextToken: nonEmpty(p.NextToken)}
+	c := &model.ModelWaitlistConnection{Items: p.Items, NextToken: opt.String(p.NextToken)}
 	if c.Items == nil {
 		c.Items = []*waitlist.Waitlist{}
 	}
@@ -25,7 +26,7 @@ func waitlistConnection(p waitlist.WaitlistPage) *model.ModelWaitlistConnection 
 }
 
 func entryConnection(p waitlist.EntryPage) *model.ModelWaitlistEntryConnection {
-	c := &model.ModelWaitlistEntryConnection{Items: p.Items, NextToken: nonEmpty(p.NextToken)}
+	c := &model.ModelWaitlistEntryConnection{Items: p.Items, NextToken: opt.String(p.NextToken)}
 	if c.Items == nil {
 		c.Items = []*waitlist.Entry{}
 	}

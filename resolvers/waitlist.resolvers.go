@@ -12,6 +12,7 @@ import (
 	"github.com/skygraph/skygraph/graph"
 	"github.com/skygraph/skygraph/graph/model"
 	"github.com/skygraph/skygraph/internal/apperr"
+	"github.com/skygraph/skygraph/internal/opt"
 	"github.com/skygraph/skygraph/loaders"
 )
 
@@ -75,7 +76,7 @@ func (r *queryResolver) MyWaitlistEntries(ctx context.Context, limit *int, nextT
 }
 
 func (r *waitlistResolver) Description(ctx context.Context, obj *waitlist.Waitlist) (*string, error) {
-	return nonEmpty(obj.Description), nil
+	return opt.String(obj.Description), nil
 }
 
 func (r *waitlistResolver) Version(ctx context.Context, obj *waitlist.Waitlist) (int, error) {

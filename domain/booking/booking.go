@@ -20,6 +20,7 @@ import (
 	"github.com/skygraph/skygraph/domain/saga"
 	"github.com/skygraph/skygraph/internal/apperr"
 	"github.com/skygraph/skygraph/internal/filter"
+	"github.com/skygraph/skygraph/internal/opt"
 )
 
 // Status is the booking status clients see (the sample's BookingStatus enum).
@@ -113,17 +114,10 @@ type Booking struct {
 // Reference is bookingReference as the API shows it: null until the booking is confirmed
 // (an unset attribute in DynamoDB). A plain method, so the executor resolves it inline
 // rather than in a goroutine per booking of a page.
-func (b *Booking) Reference() *string { return nonEmpty(b.BookingReference) }
+func (b *Booking) Reference() *string { return opt.String(b.BookingReference) }
 
 // FailureReason is failureReason as the API shows it: null unless the booking failed.
-func (b *Booking) FailureReason() *string { return nonEmpty(b.FailureMessage) }
-
-func nonEmpty(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
+func (b *Booking) FailureReason() *string { return opt.String(b.FailureMessage) }
 
 // Owner-facing limits and formats.
 const (

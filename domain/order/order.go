@@ -18,6 +18,7 @@ import (
 
 	"github.com/skygraph/skygraph/domain/saga"
 	"github.com/skygraph/skygraph/internal/apperr"
+	"github.com/skygraph/skygraph/internal/opt"
 )
 
 // Status is the order status clients see.
@@ -200,10 +201,4 @@ type Repository interface {
 
 // FailureReason is failureReason as the API shows it: null unless the saga cancelled the
 // order. A plain method, so the executor reads it inline for every order of a page.
-func (o *Order) FailureReason() *string {
-	if o.FailureMessage == "" {
-		return nil
-	}
-	m := o.FailureMessage
-	return &m
-}
+func (o *Order) FailureReason() *string { return opt.String(o.FailureMessage) }
