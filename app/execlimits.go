@@ -5,10 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"time"
-
-	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/skygraph/skygraph/internal/apperr"
 )
@@ -31,36 +28,6 @@ func withDeadline(d time.Duration, next http.Handler) http.Handler {
 
 // errRequestTimeout is the cause of a request context cut short by withDeadline.
 var errRequestTimeout = errors.New("request deadline exceeded")
-
-type resolverCountKey struct{}
-
-// countResolvers starts a resolver-call budget for each operation.
-func countResolvers(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	return next(context.WithValue(ctx, resolverCountKey{}, new(atomic.Int64)))
-}
-
-// resolverLimit is a field middleware that refuses resolver calls past max in one
-// operation (AppSync's resolverCountLimit) and every resolver call after the request's
-// deadline. Only fields with a resolver count: plain struct fields cost nothing to read.
-func resolverLimit(max int) graphql.FieldMiddleware {
-	return func(ctx context.Context, next graphql.Resolver) (any, error) {
-		fc := graphql.GetFieldContext(ctx)
-		if fc == nil || !fc.IsResolver {
-			return next(ctx)
-		}
-		if errors.Is(context.Cause(ctx), errRequestTimeout) {
-			return nil, timeoutError()
-		}
-		if n, ok := ctx.Value(resolverCountKey{}).(*atomic.Int64); ok && n.Add(1) > int64(max) {
-			return nil, apperr.New(apperr.LimitExceeded, "this operation would call more than %d resolvers", max)
-		}
-		res, err := next(ctx)
-		if err != nil && errors.Is(context.Cause(ctx), errRequestTimeout) {
-			return nil, timeoutError()
-		}
-		return res, err
-	}
-}
 
 func timeoutError() error {
 	return apperr.New(apperr.ExecutionTimeout, "Execution timed out.")

@@ -70,15 +70,10 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config, log *slog.Log
 	}
 	srv.SetErrorPresenter(resolvers.PresentError(log))
 	srv.SetRecoverFunc(resolvers.Recover(log))
-	// Outermost: it records whether a subscription's root field was granted and resolved.
-	srv.AroundFields(markSubscribed)
-	// Outermost, so the look-ahead sees what a field returns after the other middleware.
-	srv.AroundFields(plan.Lookahead)
-	srv.AroundFields(resolverLimit(cfg.MaxResolverCalls))
-	srv.AroundFields(resolvers.FieldErrors)
-	srv.AroundFields(policy.Middleware)
+	// The field middleware, per operation: realtime subscribe state, look-ahead, resolver
+	// budget and deadline, error wrapping and authorization, in one hook (fieldhooks.go).
+	srv.Use(fieldHooks{policy: policy, plan: plan, maxResolvers: cfg.MaxResolverCalls})
 	srv.AroundOperations(ws.limitOperations)
-	srv.AroundOperations(countResolvers)
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		l := loaders.New(flights).WithCommerce(commerce)
 		ctx = loaders.With(ctx, l)

@@ -369,22 +369,10 @@ func appsyncErrorList(errs gqlerror.List) []map[string]any {
 }
 
 // subscribeState records, on an operation's context, whether its subscription resolver
-// accepted it (markSubscribed), which decides start_ack against error.
+// accepted it (fieldHooks), which decides start_ack against error.
 type subscribeState struct{ subscribed atomic.Bool }
 
 type subscribeStateKey struct{}
-
-// markSubscribed is the field middleware that sets subscribeState when a Subscription
-// root field resolved without error, after auth.Policy and the resolver's own checks.
-func markSubscribed(ctx context.Context, next graphql.Resolver) (any, error) {
-	res, err := next(ctx)
-	if s, ok := ctx.Value(subscribeStateKey{}).(*subscribeState); ok && err == nil && res != nil {
-		if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Object == "Subscription" {
-			s.subscribed.Store(true)
-		}
-	}
-	return res, err
-}
 
 // headerCredentials reads the connection's credentials: the `header-<base64url JSON>`
 // subprotocol Amplify v6 sends, or the `header` query parameter of older clients

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -28,10 +29,13 @@ import (
 type Policy struct {
 	// fields holds the rules checked before resolving: root fields, and fields with
 	// directives of their own.
-	fields map[string]map[string]*access
+	fields map[string]map[string]*fieldRule
 	// objects holds the rules every returned object of a type must pass.
-	objects map[string]*access
+	objects map[string]*objectRule
 	roots   map[string]string // root type name → "query" | "mutation" | "subscription"
+	// slots counts the fieldRules and objectRules: each has one slot in an operation's
+	// decision cache (Authz.decided).
+	slots int
 
 	fieldCache sync.Map // reflect.Type + name → field index path
 }
@@ -56,6 +60,21 @@ type rule struct {
 	ops           map[string]bool // nil: every operation
 }
 
+// fieldRule is a field's own access, with what it costs to decide computed once: the
+// operation a root field performs and the field's slot in an operation's decision cache.
+type fieldRule struct {
+	access   *access
+	rootKind string // "" for a field of an object type
+	op       string // read, create, update, delete or listen
+	slot     int
+}
+
+// objectRule is the access every returned object of a type must pass.
+type objectRule struct {
+	access *access
+	slot   int
+}
+
 // access is the set of rules that apply at one place.
 type access struct {
 	rules []rule
@@ -74,8 +93,8 @@ var authDirectives = []string{"aws_cognito_user_pools", "aws_api_key", "aws_iam"
 // such as an owner rule naming a field the type does not have.
 func NewPolicy(schema *ast.Schema) (*Policy, error) {
 	p := &Policy{
-		fields:  map[string]map[string]*access{},
-		objects: map[string]*access{},
+		fields:  map[string]map[string]*fieldRule{},
+		objects: map[string]*objectRule{},
 		roots:   map[string]string{},
 	}
 	for kind, def := range map[string]*ast.Definition{"query": schema.Query, "mutation": schema.Mutation, "subscription": schema.Subscription} {
@@ -88,9 +107,10 @@ func NewPolicy(schema *ast.Schema) (*Policy, error) {
 		if err != nil {
 			return nil, err
 		}
-		_, root := p.roots[def.Name]
+		rootKind, root := p.roots[def.Name]
 		if !root {
-			p.objects[def.Name] = typeAccess
+			p.objects[def.Name] = &objectRule{access: typeAccess, slot: p.slots}
+			p.slots++
 		}
 		for _, f := range def.Fields {
 			if strings.HasPrefix(f.Name, "__") {
@@ -108,9 +128,14 @@ func NewPolicy(schema *ast.Schema) (*Policy, error) {
 				continue // the object check already covers it
 			}
 			if p.fields[def.Name] == nil {
-				p.fields[def.Name] = map[string]*access{}
+				p.fields[def.Name] = map[string]*fieldRule{}
 			}
-			p.fields[def.Name][f.Name] = fa
+			op := "read"
+			if root {
+				op = operation(rootKind, f.Name)
+			}
+			p.fields[def.Name][f.Name] = &fieldRule{access: fa, rootKind: rootKind, op: op, slot: p.slots}
+			p.slots++
 		}
 	}
 	return p, nil
@@ -269,8 +294,8 @@ func stringList(arg *ast.Argument) ([]string, error) {
 	return asList(v), nil
 }
 
-// operation names what a field does, for rules limited to some operations.
-func (p *Policy) operation(rootKind, field string) string {
+// operation names what a root field does, for rules limited to some operations.
+func operation(rootKind, field string) string {
 	switch rootKind {
 	case "mutation":
 		for _, op := range []string{"create", "update", "delete"} {
@@ -360,40 +385,114 @@ func denied(field, typ string) error {
 	return apperr.New(apperr.Unauthorized, "Not Authorized to access %s on type %s", field, typ)
 }
 
-// Middleware is the gqlgen field middleware that enforces the policy (server: AroundFields).
+// Middleware is the policy as a gqlgen field middleware on its own, reading the caller from
+// each field's context. The server does not use it: it decides through one Authz per
+// operation (ForOperation), which remembers the decisions that do not depend on the object.
 func (p *Policy) Middleware(ctx context.Context, next graphql.Resolver) (any, error) {
+	return p.ForOperation(FromContext(ctx)).Middleware(ctx, next)
+}
+
+// Authz is the Policy applied to one operation's caller. The caller cannot change during an
+// operation, so a rule that does not depend on the object (public, API key, signed-in,
+// static groups) is decided once per (type, field) and remembered for the rest of the
+// operation: a page of 50 bookings, each with its flight, decides "may read a Flight" once,
+// not 50 times. Owner and dynamic-group rules are evaluated on every object. An Authz is
+// safe for the concurrent field resolutions of its operation.
+type Authz struct {
+	p  *Policy
+	pr Principal
+	// decided caches, by rule slot, 0 (not yet decided), allowed or denied.
+	decided []atomic.Uint32
+	// evaluated counts the decisions made rather than remembered (tests assert "once").
+	evaluated atomic.Int32
+}
+
+const (
+	undecided uint32 = iota
+	allowed
+	refused
+)
+
+// ForOperation returns the policy applied to the caller of one operation.
+func (p *Policy) ForOperation(pr Principal) *Authz {
+	return &Authz{p: p, pr: pr, decided: make([]atomic.Uint32, p.slots)}
+}
+
+// Principal is the caller the decisions are made for.
+func (z *Authz) Principal() Principal { return z.pr }
+
+// Ruled reports whether a rule applies to the field of fc: a rule of the field's own (every
+// root field has one) or one on the type of object it returns. A field for which it is false
+// is granted without a look: its object's check already covered it.
+func (z *Authz) Ruled(fc *graphql.FieldContext) bool {
+	if fc == nil || fc.Field.Field == nil {
+		return false
+	}
+	if _, ok := z.p.fields[fc.Object][fc.Field.Name]; ok {
+		return true
+	}
+	return fc.Field.Definition != nil && z.p.objects[fc.Field.Definition.Type.Name()] != nil
+}
+
+// decide answers an object-independent access for the operation's caller, once per slot.
+func (z *Authz) decide(slot int, a *access, op string) bool {
+	switch z.decided[slot].Load() {
+	case allowed:
+		return true
+	case refused:
+		return false
+	}
+	z.evaluated.Add(1)
+	ok := a.allows(z.p, z.pr, op, nil)
+	if ok {
+		z.decided[slot].Store(allowed)
+	} else {
+		z.decided[slot].Store(refused)
+	}
+	return ok
+}
+
+// Middleware enforces the policy on one field resolution (a gqlgen field middleware).
+func (z *Authz) Middleware(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil || fc.Field.Field == nil || strings.HasPrefix(fc.Field.Name, "__") || strings.HasPrefix(fc.Object, "__") {
 		return next(ctx)
 	}
-	fa := p.fields[fc.Object][fc.Field.Name]
-	var oa *access
+	p, pr := z.p, z.pr
+	fr := p.fields[fc.Object][fc.Field.Name]
+	var or *objectRule
 	if fc.Field.Definition != nil {
-		oa = p.objects[fc.Field.Definition.Type.Name()]
+		or = p.objects[fc.Field.Definition.Type.Name()]
 	}
-	if fa == nil && oa == nil {
-		// A field with no rule of its own returning a scalar or enum (most fields): nothing
-		// to decide, so the principal is not even looked up (a walk up the whole context
-		// chain, per field; issue 13's profiles).
+	if fr == nil && or == nil {
+		// A field with no rule of its own returning a scalar or enum (most fields): its
+		// object's check already covered it.
 		return next(ctx)
 	}
-	pr := FromContext(ctx)
-	rootKind, isRootField := p.roots[fc.Object]
+	isRootField := fr != nil && fr.rootKind != ""
 	op := "read"
-	if isRootField {
-		op = p.operation(rootKind, fc.Field.Name)
+	if fr != nil {
+		op = fr.op
 	}
 	// deferredRules are a root field's object-dependent rules (owner, dynamic groups): they
 	// can only be decided on the objects it returns, and must then hold for each of them.
 	var deferredRules *access
-	if fa != nil {
-		var parent any
-		if !isRootField && fc.Parent != nil {
-			parent = fc.Parent.Result
-		}
-		ok := fa.allows(p, pr, op, parent)
-		if !ok && isRootField && fa.deferred(pr, op) {
-			ok, deferredRules = true, fa
+	if fr != nil {
+		var ok bool
+		switch {
+		case isRootField:
+			ok = fr.access.allows(p, pr, op, nil)
+			if !ok && fr.access.deferred(pr, op) {
+				ok, deferredRules = true, fr.access
+			}
+		case fr.access.objectDependent:
+			var parent any
+			if fc.Parent != nil {
+				parent = fc.Parent.Result
+			}
+			ok = fr.access.allows(p, pr, op, parent)
+		default:
+			ok = z.decide(fr.slot, fr.access, op)
 		}
 		if !ok {
 			return nil, denied(fc.Field.Name, fc.Object)
@@ -403,7 +502,7 @@ func (p *Policy) Middleware(ctx context.Context, next graphql.Resolver) (any, er
 	if err != nil || res == nil || fc.Field.Definition == nil {
 		return res, err
 	}
-	if isRootField && rootKind == "subscription" {
+	if isRootField && fr.rootKind == "subscription" {
 		// The result is the event stream: every object on it is checked as it arrives,
 		// for this subscriber, as a query's result would be.
 		return p.guardStream(ctx, pr, fc.Field.Definition.Type.Name(), deferredRules, op, res), nil
@@ -415,17 +514,17 @@ func (p *Policy) Middleware(ctx context.Context, next graphql.Resolver) (any, er
 			}
 		}
 	}
-	if oa == nil {
+	if or == nil {
 		return res, nil // a scalar or enum
 	}
-	if !oa.objectDependent {
-		if !oa.allows(p, pr, "read", nil) {
+	if !or.access.objectDependent {
+		if !z.decide(or.slot, or.access, "read") {
 			return nil, denied(fc.Field.Name, fc.Object)
 		}
 		return res, nil
 	}
 	for _, obj := range objectsOf(res) {
-		if !oa.allows(p, pr, "read", obj) {
+		if !or.access.allows(p, pr, "read", obj) {
 			return nil, denied(fc.Field.Name, fc.Object)
 		}
 	}
@@ -441,7 +540,10 @@ func (p *Policy) guardStream(ctx context.Context, pr Principal, typ string, defe
 	if in.Kind() != reflect.Chan {
 		return res
 	}
-	oa := p.objects[typ]
+	var oa *access
+	if or := p.objects[typ]; or != nil {
+		oa = or.access
+	}
 	readable := func(obj any) bool {
 		if deferredRules != nil && !deferredRules.allows(p, pr, op, obj) {
 			return false

@@ -3,9 +3,11 @@ package auth_test
 import (
 	"context"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -218,5 +220,74 @@ type Subscription {
 	}
 	t.Run("anonymous may not subscribe", func(t *testing.T) {
 		require.False(t, resolve(t, pol, schema, anon, "Subscription", "onDoc", nil, (<-chan *doc)(make(chan *doc))))
+	})
+}
+
+// TestAuthzDecidesOncePerOperation: within one operation the caller is fixed, so a rule that
+// does not look at the object is decided once per (type, field) and remembered, whatever
+// the number of objects; rules that do look at the object (owner, dynamic groups) are
+// decided for every object, so remembering can never carry one customer's grant over to
+// another's object.
+func TestAuthzDecidesOncePerOperation(t *testing.T) {
+	// openDefault lets anyone call the root field; its Default object is for signed-in users.
+	schema := loadSchema(t, testSDL+`extend type Query { openDefault: Default @auth(rules: [{allow: public}]) }`)
+	pol, err := auth.NewPolicy(schema)
+	require.NoError(t, err)
+	run := func(z *auth.Authz, typ, field string, parent, result any) bool {
+		def := schema.Types[typ].Fields.ForName(field)
+		ctx := graphql.WithFieldContext(context.Background(), &graphql.FieldContext{Object: "Query", Result: parent})
+		ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+			Object: typ,
+			Field:  graphql.CollectedField{Field: &ast.Field{Name: field, Definition: def}},
+		})
+		_, err := z.Middleware(ctx, func(context.Context) (any, error) { return result, nil })
+		return err == nil
+	}
+	docs := make([]*doc, 50)
+	for i := range docs {
+		docs[i] = &doc{ID: string(rune('a' + i%26)), Customer: str([]string{"alice", "bob"}[i%2]), Secret: "s"}
+	}
+
+	t.Run("a static field rule: once, granted or refused", func(t *testing.T) {
+		for p, want := range map[string]bool{"admin": true, "bob": false} {
+			z := pol.ForOperation(everyone[p])
+			var wg sync.WaitGroup
+			for _, d := range docs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					assert.Equal(t, want, run(z, "Doc", "secret", d, "s"), p)
+				}()
+			}
+			wg.Wait()
+			require.Equal(t, 1, z.Evaluated(), p)
+		}
+	})
+	t.Run("a static object rule: once for every object of the type", func(t *testing.T) {
+		z := pol.ForOperation(alice)
+		for range 20 {
+			require.True(t, run(z, "Query", "def", nil, &pub{ID: "p"}))
+		}
+		require.Equal(t, 1, z.Evaluated())
+		z = pol.ForOperation(anon)
+		for range 20 {
+			require.False(t, run(z, "Query", "openDefault", nil, &pub{ID: "p"}))
+		}
+		require.Equal(t, 1, z.Evaluated())
+	})
+	t.Run("owner rules: every object, in the same operation", func(t *testing.T) {
+		z := pol.ForOperation(alice)
+		for _, d := range docs {
+			mine := *d.Customer == "alice"
+			require.Equal(t, mine, run(z, "Doc", "note", d, "n"), "field owner rule on %s's doc", *d.Customer)
+			require.Equal(t, mine, run(z, "Query", "doc", nil, d), "object owner rule on %s's doc", *d.Customer)
+		}
+		require.Zero(t, z.Evaluated(), "nothing object-dependent is remembered")
+	})
+	t.Run("dynamic groups: every object", func(t *testing.T) {
+		z := pol.ForOperation(bob)
+		require.True(t, run(z, "Query", "team", nil, &team{ID: "t1", Members: []string{"team-1"}}))
+		require.False(t, run(z, "Query", "team", nil, &team{ID: "t2", Members: []string{"team-2"}}))
+		require.True(t, run(z, "Query", "team", nil, &team{ID: "t1", Members: []string{"team-1"}}))
 	})
 }

@@ -320,20 +320,25 @@ func (p *Plan) Lookahead(ctx context.Context, next graphql.Resolver) (any, error
 	if err != nil || res == nil {
 		return res, err
 	}
-	fc := graphql.GetFieldContext(ctx)
+	p.Resolved(ctx, graphql.GetFieldContext(ctx), res)
+	return res, err
+}
+
+// Resolved starts the batches for the sub-fields of res, which the field of fc has just
+// resolved without error: Lookahead's work, for a caller that runs the field itself.
+func (p *Plan) Resolved(ctx context.Context, fc *graphql.FieldContext, res any) {
 	if fc == nil || len(fc.Field.Selections) == 0 || fc.Field.Definition == nil {
-		return res, err
+		return
 	}
 	typ := fc.Field.Definition.Type.Name()
 	if p.rules[typ] == nil {
-		return res, err
+		return
 	}
-	l, lerr := For(ctx)
-	if lerr != nil {
-		return res, err
+	l, err := For(ctx)
+	if err != nil {
+		return
 	}
 	p.prefetch(ctx, graphql.GetOperationContext(ctx), l, typ, fc.Field.Selections, objects(res))
-	return res, err
 }
 
 // prefetch starts one batch per loader for the keys that sel's ruled fields will load

@@ -54,7 +54,7 @@ func PresentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			return gqlErr
 		}
 		// What is left comes from gqlgen's input coercion (a string where an Int goes, …):
-		// FieldErrors has already turned every resolver error into an *apperr.Error.
+		// AppError has already turned every resolver error into an *apperr.Error.
 		setCode(gqlErr, string(apperr.BadRequest), string(apperr.BadRequest))
 		return gqlErr
 	}
@@ -68,18 +68,16 @@ func setCode(e *gqlerror.Error, code, errorType string) {
 	e.Extensions[ErrorTypeKey] = errorType
 }
 
-// FieldErrors is a field middleware that wraps any error a resolver returns that is not
-// an *apperr.Error as Internal, so that the presenter masks it. Only errors gqlgen itself
-// raises about the request (coercion of arguments) reach the presenter unwrapped.
-func FieldErrors(ctx context.Context, next graphql.Resolver) (any, error) {
-	res, err := next(ctx)
-	if err != nil {
-		var app *apperr.Error
-		if !errors.As(err, &app) {
-			err = apperr.Wrap(err, apperr.Internal, "internal error")
-		}
+// AppError is the server's rule for the error a field's resolution returns (the field hooks
+// apply it): nil stays nil, an *apperr.Error is kept, and anything else is wrapped as
+// Internal, so that the presenter masks it. Only errors gqlgen itself raises about the
+// request (coercion of arguments) reach the presenter unwrapped.
+func AppError(err error) error {
+	var app *apperr.Error
+	if err != nil && !errors.As(err, &app) {
+		return apperr.Wrap(err, apperr.Internal, "internal error")
 	}
-	return res, err
+	return err
 }
 
 // Recover turns a resolver panic into an Internal error, logging the stack with the
