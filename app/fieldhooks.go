@@ -51,8 +51,6 @@ func (h fieldHooks) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 	o := &operationHooks{
 		fieldHooks: h,
 		authz:      h.policy.ForOperation(auth.FromContext(ctx)),
-		ctx:        ctx,
-		done:       ctx.Done(),
 		inner:      oc.ResolverMiddleware,
 	}
 	o.subscribe, _ = ctx.Value(subscribeStateKey{}).(*subscribeState)
@@ -64,10 +62,6 @@ func (h fieldHooks) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 type operationHooks struct {
 	fieldHooks
 	authz *auth.Authz
-	// ctx is the operation's context when it was created; done is its Done channel, read
-	// before each resolver call to refuse work after the request's deadline.
-	ctx   context.Context
-	done  <-chan struct{}
 	calls atomic.Int64
 	// subscribe is the realtime transport's start state (nil on other transports).
 	subscribe *subscribeState
@@ -83,7 +77,7 @@ func (o *operationHooks) field(ctx context.Context, next graphql.Resolver) (any,
 		return o.inner(ctx, next)
 	}
 	if fc.IsResolver {
-		if o.expired() {
+		if expired(ctx) {
 			return nil, timeoutError()
 		}
 		if o.calls.Add(1) > int64(o.maxResolvers) {
@@ -92,7 +86,7 @@ func (o *operationHooks) field(ctx context.Context, next graphql.Resolver) (any,
 	}
 	res, err := o.authz.Middleware(ctx, func(ctx context.Context) (any, error) { return o.inner(ctx, next) })
 	if err != nil {
-		if fc.IsResolver && o.expired() {
+		if fc.IsResolver && expired(ctx) {
 			return nil, timeoutError()
 		}
 		return res, resolvers.AppError(err)
@@ -107,12 +101,8 @@ func (o *operationHooks) field(ctx context.Context, next graphql.Resolver) (any,
 	return res, nil
 }
 
-// expired reports whether the request's deadline (withDeadline) has cut the operation short.
-func (o *operationHooks) expired() bool {
-	select {
-	case <-o.done:
-		return errors.Is(context.Cause(o.ctx), errRequestTimeout)
-	default:
-		return false
-	}
+// expired reports whether the request's deadline (withDeadline over HTTP, the operation's
+// own over a WebSocket) has cut the operation short.
+func expired(ctx context.Context) bool {
+	return ctx.Err() != nil && errors.Is(context.Cause(ctx), errRequestTimeout)
 }
