@@ -14,7 +14,7 @@ go=${GO:-go}
 echo "== load before: $(uptime)"
 echo "== Go benchmarks (in process; allocs/op and DynamoDB calls/op)"
 $go test -run '^$' -bench 'BenchmarkWorkload' -benchmem -benchtime 50x ./bench/floor | tee "$out/go-bench.txt"
-$go test -run '^$' -bench 'BenchmarkAuthOverhead|BenchmarkTenFlights|BenchmarkVerify' -benchmem -benchtime 1s ./app ./auth | tee -a "$out/go-bench.txt"
+$go test -run '^$' -bench 'BenchmarkAuthOverhead|BenchmarkTenFlights|BenchmarkVerify|BenchmarkPolicyPerField|BenchmarkLoaderBatch' -benchmem -benchtime 1s ./app ./auth ./loaders | tee -a "$out/go-bench.txt"
 echo "== start-up (embedded store, 30-day demo seed; Lambda bootstrap against the fake Runtime API)"
 $go test -run '^$' -bench 'BenchmarkStartup|BenchmarkLambdaFirstAnswer' -benchtime 3x . | tee "$out/startup.txt"
 echo "== load run"
