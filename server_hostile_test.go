@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -24,22 +23,9 @@ import (
 // and every line of the process's log is JSON, gqlgen's and net/http's own included, after
 // the hostile cases and a broken WebSocket upgrade (which gqlgen reports with log.Printf).
 func TestDefaultServerIsPrivate(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
 	logs := &lockedBuffer{}
-	addr := make(chan string, 1)
-	done := make(chan error, 1)
-	env := map[string]string{"PORT": "0", "SKYGRAPH_SEED_DAYS": "1"}
-	go func() {
-		done <- run(ctx, nil, func(k string) string { return env[k] }, logs, &hooks{listening: func(a string) { addr <- a }})
-	}()
-	var a string
-	select {
-	case a = <-addr:
-	case err := <-done:
-		t.Fatalf("server did not start: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("server did not start within 60s")
-	}
+	s := startServerWith(t, serverOptions{env: map[string]string{"PORT": "0", "SKYGRAPH_SEED_DAYS": "1"}, log: logs})
+	a := s.addr
 	host, _, err := net.SplitHostPort(a)
 	require.NoError(t, err)
 	require.Equal(t, "127.0.0.1", host, "embedded mode binds loopback only")
@@ -72,8 +58,8 @@ func TestDefaultServerIsPrivate(t *testing.T) {
 	_, err = c.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String("skygraph")})
 	require.ErrorContains(t, err, "UnrecognizedClientException")
 
-	cancel()
-	require.NoError(t, <-done)
+	s.stop()
+	require.NoError(t, <-s.result)
 	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
 	require.Greater(t, len(lines), 5)
 	for _, line := range lines {

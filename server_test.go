@@ -32,15 +32,47 @@ const hangGuard = 10 * time.Minute
 // measure, not a test's to assert.
 func startServer(t testing.TB, wrap func(http.Handler) http.Handler) (string, time.Duration, context.CancelFunc, <-chan error) {
 	t.Helper()
+	s := startServerWith(t, serverOptions{wrap: wrap})
+	return s.url, s.ready, s.stop, s.result
+}
+
+// serverOptions configure startServerWith: the environment (default PORT=0 and warn-level
+// logs), where the log goes (default nowhere) and a wrapper around the handler.
+type serverOptions struct {
+	env  map[string]string
+	log  io.Writer
+	wrap func(http.Handler) http.Handler
+}
+
+// startedServer is a program started by startServerWith.
+type startedServer struct {
+	url    string // base URL, with a wildcard listen address replaced by 127.0.0.1
+	addr   string // the address the program reported it listens on, as is
+	ready  time.Duration
+	stop   context.CancelFunc
+	result <-chan error // run's result, once it returns
+}
+
+// startServerWith is startServer with options; the test's cleanup stops the program and
+// waits for run to return.
+func startServerWith(t testing.TB, o serverOptions) startedServer {
+	t.Helper()
+	env := o.env
+	if env == nil {
+		env = map[string]string{"PORT": "0", "SKYGRAPH_LOG_LEVEL": "warn"}
+	}
+	logw := o.log
+	if logw == nil {
+		logw = io.Discard
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan string, 1)
 	result := make(chan error, 1)
 	finished := make(chan struct{}) // closed when run has returned
 	start := time.Now()
-	env := map[string]string{"PORT": "0", "SKYGRAPH_LOG_LEVEL": "warn"}
 	go func() {
-		result <- run(ctx, nil, func(k string) string { return env[k] }, io.Discard,
-			&hooks{listening: func(a string) { addr <- a }, wrapHandler: wrap})
+		result <- run(ctx, nil, func(k string) string { return env[k] }, logw,
+			&hooks{listening: func(a string) { addr <- a }, wrapHandler: o.wrap})
 		close(finished)
 	}()
 	select {
@@ -49,12 +81,15 @@ func startServer(t testing.TB, wrap func(http.Handler) http.Handler) (string, ti
 			cancel()
 			<-finished
 		})
-		return "http://" + strings.Replace(a, "[::]", "127.0.0.1", 1), time.Since(start), cancel, result
+		return startedServer{
+			url: "http://" + strings.Replace(a, "[::]", "127.0.0.1", 1), addr: a,
+			ready: time.Since(start), stop: cancel, result: result,
+		}
 	case err := <-result:
 		cancel()
 		t.Fatalf("server did not start: %v", err)
 	}
-	return "", 0, nil, nil
+	return startedServer{}
 }
 
 func post(t *testing.T, url, query string, vars map[string]any) map[string]any {
