@@ -322,9 +322,31 @@ func TestDepthAndComplexityLimits(t *testing.T) {
 	}
 	b.WriteString(" }")
 	e.calls.Reset()
-	_, out = e.raw(t, b.String(), nil)
-	require.Equal(t, "COMPLEXITY_LIMIT_EXCEEDED", firstError(t, out)["extensions"].(map[string]any)["code"])
+	for range 2 { // computed, then remembered for the document: refused both times
+		_, out = e.raw(t, b.String(), nil)
+		require.Equal(t, "COMPLEXITY_LIMIT_EXCEEDED", firstError(t, out)["extensions"].(map[string]any)["code"])
+	}
 	require.Equal(t, 0, e.calls.Total())
+
+	// A document with variables is priced by its variables on every request, never by what
+	// the same text cost before.
+	b.Reset()
+	b.WriteString("query($n: Int) {")
+	for i := range 15 {
+		fmt.Fprintf(&b, " a%d: listFlights(limit: $n) { items { id departureDate ticketPrice } }", i)
+	}
+	b.WriteString(" }")
+	for _, c := range []struct {
+		limit   int
+		refused bool
+	}{{1, false}, {1000, true}, {1, false}, {1000, true}} {
+		_, out = e.raw(t, b.String(), map[string]any{"n": c.limit})
+		if c.refused {
+			require.Equal(t, "COMPLEXITY_LIMIT_EXCEEDED", firstError(t, out)["extensions"].(map[string]any)["code"], "limit %d", c.limit)
+		} else {
+			require.Nil(t, out["errors"], "limit %d", c.limit)
+		}
+	}
 }
 
 func TestHTTPSurface(t *testing.T) {

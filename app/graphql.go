@@ -61,7 +61,7 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config, log *slog.Log
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(newDocumentLimits(cfg))
 	srv.Use(responseLimits{maxErrors: cfg.MaxErrors, introspection: cfg.Introspection})
-	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
+	srv.Use(newComplexityLimit(cfg.MaxComplexity))
 	srv.Use(depthLimit{max: cfg.MaxDepth})
 
 	plan, err := loaders.NewPlan(schema.Schema(), resolvers.Prefetch...)
