@@ -112,15 +112,17 @@ func BenchmarkWorkload(b *testing.B) {
 				reqs []floor.Request
 			}{{"skygraph", e.app.Handler, w.Skygraph}, {"floor", fh, w.Floor}} {
 				b.Run(name+"/"+be.Name+"/"+side.name, func(b *testing.B) {
-					if w.Consumed && b.N > len(side.reqs) {
-						b.Skipf("%d requests prepared, %d asked", len(side.reqs), b.N)
-					}
 					b.ReportAllocs()
 					e.calls.Reset()
 					i := 0
 					for b.Loop() {
 						r := side.reqs[0]
 						if w.Consumed {
+							// b.Loop sets no b.N up front, so the prepared requests are
+							// checked as they are used.
+							if i == len(side.reqs) {
+								b.Fatalf("%s consumes a prepared request per operation and %d are prepared: run it with -benchtime %dx or fewer", name, len(side.reqs), len(side.reqs))
+							}
 							r = side.reqs[i]
 							i++
 						}
