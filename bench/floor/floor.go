@@ -23,12 +23,14 @@ import (
 	"time"
 
 	"github.com/skygraph/skygraph/app"
+	"github.com/skygraph/skygraph/domain/account"
 	"github.com/skygraph/skygraph/domain/booking"
 	"github.com/skygraph/skygraph/domain/flight"
 	"github.com/skygraph/skygraph/domain/order"
 	"github.com/skygraph/skygraph/domain/payment"
 	"github.com/skygraph/skygraph/domain/product"
 	"github.com/skygraph/skygraph/domain/user"
+	"github.com/skygraph/skygraph/domain/waitlist"
 	"github.com/skygraph/skygraph/internal/filter"
 )
 
@@ -39,10 +41,11 @@ const (
 	Bookings = "bookings-by-status"
 	Process  = "process-booking"
 	Orders   = "me-orders"
+	Waitlist = "waitlist-dashboard"
 )
 
 // Names lists every workload.
-var Names = []string{Search, Ten, Bookings, Process, Orders}
+var Names = []string{Search, Ten, Bookings, Process, Orders, Waitlist}
 
 // Request is one HTTP request; Header carries the identity (skygraph: a token; floor: the
 // caller's id in X-Customer, since the floor does no authentication).
@@ -99,7 +102,13 @@ const (
 	bookingsDoc  = `query { getBookingByStatus(limit: 50) { items { id status bookingReference outboundFlight { id departureDate departureAirportCode arrivalAirportCode flightNumber } } } }`
 	processDoc   = `mutation($in: CreateBookingInput!) { processBooking(input: $in) { id status bookingReference } }`
 	ordersDoc    = `{ me { id name orders(limit: 20) { items { id total items { quantity product { id name price } } } } } }`
+	// A restaurant owner's dashboard: the list, its line length and estimate, and its parties
+	// with their places in line.
+	waitlistDoc = `query($id: ID!) { getWaitlist(id: $id) { id name isOpen waitingCount estimatedWaitMinutes entries(limit: 50) { items { id name partySize status position } } } }`
 )
+
+// waitlistParties is how many parties are in line on the dashboard workload's waitlist.
+const waitlistParties = 30
 
 // searchDate is the departure day of the searched flights: far enough ahead to stay in the
 // future for a whole run.
@@ -282,6 +291,35 @@ func Seed(ctx context.Context, a *app.App, size Size) (*Fixture, error) {
 	fx.Workloads = append(fx.Workloads, Workload{Name: Orders,
 		Skygraph: []Request{gql(ordersDoc, nil, map[string]string{"Authorization": otoken})},
 		Floor:    []Request{post("/floor/orders", nil, map[string]string{"X-Customer": osub})},
+	})
+	// A restaurant owner's waitlist with its parties in line (walk-ins).
+	wsub, _, err := signUp("owner")
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Accounts.AddUserToGroup(ctx, true, wsub, account.GroupRestaurantOwner); err != nil {
+		return nil, fmt.Errorf("seed owner group: %w", err)
+	}
+	wsession, err := a.Accounts.SignIn(ctx, fmt.Sprintf("bench-owner-%s@example.com", run), "Bench1234!")
+	if err != nil {
+		return nil, fmt.Errorf("seed owner sign-in: %w", err)
+	}
+	owner := waitlist.Caller{ID: wsub, Owner: true}
+	name, open := "Bench bistro "+run, true
+	wl, err := a.Waitlists.CreateWaitlist(ctx, owner, waitlist.WaitlistInput{Name: &name, IsOpen: &open})
+	if err != nil {
+		return nil, fmt.Errorf("seed waitlist: %w", err)
+	}
+	for i := range waitlistParties {
+		if _, err := a.Waitlists.AddWaitee(ctx, owner, wl.ID, waitlist.WaiteeInput{
+			Name: fmt.Sprintf("Party %d", i), Phone: fmt.Sprintf("+4420790%05d", i), PartySize: 1 + i%6,
+		}); err != nil {
+			return nil, fmt.Errorf("seed waitee: %w", err)
+		}
+	}
+	fx.Workloads = append(fx.Workloads, Workload{Name: Waitlist,
+		Skygraph: []Request{gql(waitlistDoc, map[string]any{"id": wl.ID}, map[string]string{"Authorization": wsession.IDToken})},
+		Floor:    []Request{post("/floor/waitlist", map[string]any{"id": wl.ID}, map[string]string{"X-Customer": wsub})},
 	})
 	return fx, nil
 }
@@ -486,7 +524,49 @@ func Handler(a *app.App) http.Handler {
 		}
 		reply(w, map[string]any{"me": map[string]any{"id": u.ID, "name": u.Name, "orders": map[string]any{"items": items}}})
 	})
+	mux.HandleFunc("POST /floor/waitlist", func(w http.ResponseWriter, r *http.Request) {
+		var in struct{ ID string }
+		if !decode(w, r, &in) {
+			return
+		}
+		// The same reads as skygraph's: the waitlist, a page of its entries, and the one
+		// read of its places in line that answers waitingCount and every position.
+		c := waitlist.Caller{ID: r.Header.Get("X-Customer"), Owner: true}
+		wl, err := a.Waitlists.GetWaitlist(r.Context(), c, in.ID)
+		if fail(w, err) {
+			return
+		}
+		limit := 50
+		p, err := a.Waitlists.Entries(r.Context(), c, wl, nil, &limit, nil)
+		if fail(w, err) {
+			return
+		}
+		inLine, err := a.Waitlists.InLine(r.Context(), wl.ID)
+		if fail(w, err) {
+			return
+		}
+		items := make([]entryJSON, len(p.Items))
+		for i, e := range p.Items {
+			st := a.Waitlists.StatusOf(e)
+			items[i] = entryJSON{ID: e.ID, Name: e.Name, PartySize: e.PartySize, Status: string(st)}
+			if pos := waitlist.Position(inLine, e); st.InLine() && pos > 0 {
+				items[i].Position = &pos
+			}
+		}
+		reply(w, map[string]any{"getWaitlist": map[string]any{"id": wl.ID, "name": wl.Name, "isOpen": wl.IsOpen,
+			"waitingCount": len(inLine), "estimatedWaitMinutes": waitlist.EstimatedWaitMinutes(len(inLine)),
+			"entries": map[string]any{"items": items}}})
+	})
 	return mux
+}
+
+// entryJSON is a waitlist dashboard's party.
+type entryJSON struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	PartySize int    `json:"partySize"`
+	Status    string `json:"status"`
+	Position  *int   `json:"position"`
 }
 
 func strOrNil(s string) *string {
