@@ -105,6 +105,8 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 	if err := cfg.leftOut(); err != nil {
 		return err
 	}
+	cognito := a.startCognito(ctx, cfg) // its JWKS fetch overlaps the token secret's read
+	defer cognito.discard()
 	api, table, err := a.openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -129,7 +131,7 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 	a.startEvents(opts)
 	a.Flights = flight.NewService(a.Store.Flights(), opts.Now, nil)
 	a.Flights.SetEvents(a.Events)
-	if a.identity, err = a.openIdentity(ctx, cfg, opts); err != nil {
+	if a.identity, err = a.openIdentity(ctx, cfg, opts, cognito); err != nil {
 		return err
 	}
 	a.Accounts = account.NewService(auditedAccounts{Provider: a.identity.accounts, log: a.log})
