@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -145,4 +146,16 @@ func TestLambdaOnlyBootstrapRefusesWhatItLeavesOut(t *testing.T) {
 			require.Empty(t, rt.extensions, "refused before registering with the Runtime API")
 		})
 	}
+}
+
+// TestMakeLambdaBuildsTheLambdaOnlyBootstrap: the bootstrap these tests run is built with
+// the tags of `make lambda`, whose output the CDK app packages and `make bench` measures.
+func TestMakeLambdaBuildsTheLambdaOnlyBootstrap(t *testing.T) {
+	mk, err := os.ReadFile("Makefile")
+	require.NoError(t, err)
+	_, recipe, ok := strings.Cut(string(mk), "\nlambda:\n")
+	require.True(t, ok, "Makefile has a lambda target")
+	recipe, _, _ = strings.Cut(recipe, "\n\n")
+	require.Contains(t, recipe, "-tags '"+lambdaOnlyTags+"'")
+	require.Contains(t, recipe, "-o build/lambda/bootstrap")
 }
