@@ -94,7 +94,7 @@ lint:
 
 ## lambda: the Lambda bootstrap (linux/arm64, static) for provided.al2023; the CDK app packages build/lambda/.
 lambda:
-	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' -o build/lambda/bootstrap .
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags 'lambda.norpc skygraph_lambda' -trimpath -ldflags='-s -w' -o build/lambda/bootstrap .
 
 CDK := cd cdk && CDK_DISABLE_CLI_TELEMETRY=true
 

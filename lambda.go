@@ -17,8 +17,11 @@ package main
 //   - Anything else fails the invocation: an event this build cannot handle must be seen
 //     (error metrics, retries, the dead-letter queue), not acknowledged and dropped.
 //
-// Build it with `-tags lambda.norpc` (aws-lambda-go then leaves out the legacy go1.x RPC
-// mode that provided.al2023 never uses).
+// `make lambda` builds it with `-tags 'lambda.norpc skygraph_lambda'`: aws-lambda-go then
+// leaves out the legacy go1.x RPC mode that provided.al2023 never uses, and app leaves out
+// what Lambda never runs (app.LambdaOnly: the embedded store, the local identity provider,
+// the Redis relay, the playground), which makes the bootstrap a third smaller. The default
+// build keeps everything and runs Lambda mode too.
 
 import (
 	"context"

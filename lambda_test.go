@@ -478,20 +478,29 @@ func (f *fakeRuntimeAPI) invoke(t testing.TB, payload string, timeout time.Durat
 	return fakeResult{}
 }
 
-// lambdaBootstrap builds the binary for the host with the release build's tag
-// (lambda.norpc), or returns $LAMBDA_BOOTSTRAP: a prebuilt artifact such as `make lambda`'s,
-// run through $LAMBDA_EXEC_WRAPPER (e.g. qemu-aarch64-static for the arm64 one).
-// The release build's -trimpath, CGO_ENABLED=0 and -ldflags are left out here: they only
-// change how the same code is compiled and would cost a cold rebuild of every dependency
-// (about a minute on two cores) instead of relinking from the build cache.
+// lambdaBootstrap builds the binary for the host with aws-lambda-go's tag (lambda.norpc)
+// and nothing left out: the one binary of `go run .`, which runs Lambda mode with the
+// embedded store and the local identity provider (what these tests use). The release
+// build's -trimpath, CGO_ENABLED=0 and -ldflags are left out here: they only change how
+// the same code is compiled and would cost a cold rebuild of every dependency (about a
+// minute on two cores) instead of relinking from the build cache. `make lambda`'s
+// Lambda-only build is lambdaOnlyBootstrap's (lambda_only_test.go).
 func lambdaBootstrap(t testing.TB) []string {
 	t.Helper()
-	if bin := os.Getenv("LAMBDA_BOOTSTRAP"); bin != "" {
-		abs, err := filepath.Abs(bin)
-		require.NoError(t, err)
-		return append(strings.Fields(os.Getenv("LAMBDA_EXEC_WRAPPER")), abs)
-	}
 	return []string{buildBinary(t, "bootstrap", "lambda.norpc")}
+}
+
+// prebuiltBootstrap is $LAMBDA_BOOTSTRAP, a prebuilt artifact such as `make lambda`'s, run
+// through $LAMBDA_EXEC_WRAPPER (e.g. qemu-aarch64-static for the arm64 one); nil when unset.
+func prebuiltBootstrap(t testing.TB) []string {
+	t.Helper()
+	bin := os.Getenv("LAMBDA_BOOTSTRAP")
+	if bin == "" {
+		return nil
+	}
+	abs, err := filepath.Abs(bin)
+	require.NoError(t, err)
+	return append(strings.Fields(os.Getenv("LAMBDA_EXEC_WRAPPER")), abs)
 }
 
 // buildBinary builds this command with the given build tags into a temporary file.

@@ -10,7 +10,6 @@ import (
 
 	"github.com/skygraph/skygraph/adapter/cardsim"
 	"github.com/skygraph/skygraph/adapter/dynamo"
-	"github.com/skygraph/skygraph/adapter/dynamo/embedded"
 	"github.com/skygraph/skygraph/app/demo"
 	"github.com/skygraph/skygraph/domain/account"
 	"github.com/skygraph/skygraph/domain/booking"
@@ -103,6 +102,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts Options) (*App,
 }
 
 func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
+	if err := cfg.leftOut(); err != nil {
+		return err
+	}
+	cognito := a.startCognito(ctx, cfg) // its JWKS fetch overlaps the token secret's read
+	defer cognito.discard()
 	api, table, err := a.openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -127,7 +131,7 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 	a.startEvents(opts)
 	a.Flights = flight.NewService(a.Store.Flights(), opts.Now, nil)
 	a.Flights.SetEvents(a.Events)
-	if a.identity, err = a.openIdentity(ctx, cfg, opts); err != nil {
+	if a.identity, err = a.openIdentity(ctx, cfg, opts, cognito); err != nil {
 		return err
 	}
 	a.Accounts = account.NewService(auditedAccounts{Provider: a.identity.accounts, log: a.log})
@@ -200,14 +204,7 @@ const embeddedTable = "skygraph"
 
 func (a *App) openStore(ctx context.Context, cfg Config) (dynamo.API, string, error) {
 	if cfg.Embedded() {
-		srv, err := embedded.Start()
-		if err != nil {
-			return nil, "", err
-		}
-		a.closers = append(a.closers, srv.Close)
-		a.log.Info("embedded DynamoDB-compatible store started (in memory)", "endpoint", srv.URL)
-		c, err := dynamo.NewClient(ctx, dynamo.ClientOptions{Endpoint: srv.URL, Region: "us-east-1", StaticCredentials: true, AccessKeyID: srv.AccessKeyID})
-		return c, embeddedTable, err
+		return a.openEmbedded(ctx)
 	}
 	// An endpoint override means a local stand-in (DynamoDB Local), which accepts any
 	// credentials: a laptop should not need an AWS profile for it.

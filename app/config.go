@@ -32,7 +32,8 @@ type Config struct {
 	TokenSecretARN string
 	// Introspection enables __schema/__type queries (SKYGRAPH_INTROSPECTION, default true).
 	Introspection bool
-	// Playground serves GraphiQL at / (SKYGRAPH_PLAYGROUND, default true).
+	// Playground serves GraphiQL at / (SKYGRAPH_PLAYGROUND, default true; false in the Lambda-only
+	// build, which leaves it out).
 	Playground bool
 	// CORSOrigins are the browser origins allowed to call the API (SKYGRAPH_CORS_ORIGINS,
 	// comma-separated, default "*"). Credentials travel in the Authorization header, never
@@ -144,7 +145,7 @@ func (c Config) Embedded() bool { return c.Table == "" }
 // FromEnv reads the configuration through getenv (os.Getenv in production).
 func FromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
-		Port: 8080, Introspection: true, Playground: true, CORSOrigins: []string{"*"},
+		Port: 8080, Introspection: true, Playground: !LambdaOnly, CORSOrigins: []string{"*"},
 		MaxComplexity: 100_000, MaxDepth: 12, MaxBodyBytes: 1 << 20, ShutdownTimeout: 25 * time.Second,
 		MaxTokens: 15_000, MaxFields: 2000, MaxFieldRepeats: 10, MaxAliases: 50, MaxRootFields: 20,
 		MaxErrors: 100, RequestTimeout: 30 * time.Second, MaxResolverCalls: 10_000,

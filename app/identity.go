@@ -26,11 +26,20 @@ type identity struct {
 	local    *localidp.Provider
 }
 
-// openIdentity selects Cognito when a user pool is configured, and otherwise the local
-// identity provider, whose tokens carry Cognito's claims and go through the same verifier.
-func (a *App) openIdentity(ctx context.Context, cfg Config, opts Options) (*identity, error) {
-	if cfg.UsesCognito() {
-		return a.openCognito(ctx, cfg)
+// openIdentity selects Cognito when a user pool is configured (cognito: the one
+// startCognito began), and otherwise the local identity provider, whose tokens carry
+// Cognito's claims and go through the same verifier.
+func (a *App) openIdentity(ctx context.Context, cfg Config, opts Options, cognito *pendingCognito) (*identity, error) {
+	if cognito != nil {
+		id, closeFn, err := cognito.wait()
+		if err != nil {
+			return nil, err
+		}
+		a.closers = append(a.closers, closeFn)
+		return id, nil
+	}
+	if LambdaOnly { // refused by Config.leftOut; the constant lets the linker leave localidp out
+		return nil, fmt.Errorf("the local identity provider is %w", errLeftOut)
 	}
 	idp, err := localidp.New(a.Store.Accounts(), localidp.Config{
 		Issuer: cfg.LocalIssuer, ClientID: LocalClientID, PrivateKeyPEM: []byte(cfg.LocalSigningKeyPEM),
@@ -73,13 +82,56 @@ func (a *App) SeedAccounts(ctx context.Context) error {
 	return nil
 }
 
+// pendingCognito is Cognito being opened while the rest of the App starts: on AWS the
+// start waits on the network twice, for the token secret (Secrets Manager) and for the
+// pool's JWKS (the verifier's first fetch), and neither needs the other.
+type pendingCognito struct {
+	done    chan struct{}
+	id      *identity
+	closeFn func() error
+	err     error
+	taken   bool
+}
+
+// startCognito begins openCognito in a goroutine when a user pool is configured (nil
+// otherwise). openIdentity takes the result; discard releases it if the start failed
+// before.
+func (a *App) startCognito(ctx context.Context, cfg Config) *pendingCognito {
+	if !cfg.UsesCognito() {
+		return nil
+	}
+	p := &pendingCognito{done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.id, p.closeFn, p.err = a.openCognito(ctx, cfg)
+	}()
+	return p
+}
+
+func (p *pendingCognito) wait() (*identity, func() error, error) {
+	<-p.done
+	p.taken = true
+	return p.id, p.closeFn, p.err
+}
+
+// discard waits for the goroutine and closes what it opened, unless openIdentity took it.
+func (p *pendingCognito) discard() {
+	if p == nil || p.taken {
+		return
+	}
+	if _, closeFn, err := p.wait(); err == nil {
+		_ = closeFn()
+	}
+}
+
 // openCognito uses a Cognito user pool (or cognito-local): account operations through the
-// Cognito API, tokens verified against the pool's JWKS.
-func (a *App) openCognito(ctx context.Context, cfg Config) (*identity, error) {
+// Cognito API, tokens verified against the pool's JWKS. The caller closes the verifier
+// with the returned function.
+func (a *App) openCognito(ctx context.Context, cfg Config) (*identity, func() error, error) {
 	cc := cognito.Config{Region: cfg.Region, UserPoolID: cfg.CognitoUserPoolID, ClientID: cfg.CognitoClientIDs[0], Endpoint: cfg.CognitoEndpoint}
 	p, err := cognito.New(ctx, cc)
 	if err != nil {
-		return nil, fmt.Errorf("cognito: %w", err)
+		return nil, nil, fmt.Errorf("cognito: %w", err)
 	}
 	issuer, jwks := cc.Issuer(), cfg.CognitoJWKSURL
 	if cfg.CognitoIssuer != "" {
@@ -93,8 +145,7 @@ func (a *App) openCognito(ctx context.Context, cfg Config) (*identity, error) {
 	}
 	v, err := auth.NewVerifier(ctx, auth.VerifierConfig{Issuer: issuer, JWKSURL: jwks, ClientIDs: cfg.CognitoClientIDs, Logger: a.log})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	a.closers = append(a.closers, func() error { v.Close(); return nil })
-	return &identity{accounts: p, verifier: v}, nil
+	return &identity{accounts: p, verifier: v}, func() error { v.Close(); return nil }, nil
 }

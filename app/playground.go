@@ -1,11 +1,18 @@
+//go:build !skygraph_lambda
+
 package app
 
 import (
 	"encoding/json"
+	"net/http"
 	"time"
 
 	"github.com/skygraph/skygraph/internal/playground"
 )
+
+// playgroundHandler serves GraphiQL at / (SKYGRAPH_PLAYGROUND): its welcome tab's dates
+// start today.
+func playgroundHandler() http.Handler { return playground.Handler(playgroundOptions(time.Now())) }
 
 // playgroundQuery is the first tab a newcomer sees in the playground: a query that works
 // without signing in (flights are public), and how to do what needs a user.

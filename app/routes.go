@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/skygraph/skygraph/internal/clientip"
-	"github.com/skygraph/skygraph/internal/playground"
 	"github.com/skygraph/skygraph/internal/requestid"
 )
 
@@ -62,7 +61,7 @@ func routes(cfg Config, log *slog.Logger, gql http.Handler, store pinger, jwks h
 		mux.Handle("GET /.well-known/jwks.json", jwks)
 	}
 	if cfg.Playground {
-		mux.Handle("/", playground.Handler(playgroundOptions(time.Now())))
+		mux.Handle("/", playgroundHandler())
 	}
 	return withRequestID(withAccessLog(log, withCORS(cfg.CORSOrigins, mux)))
 }

@@ -15,7 +15,9 @@ echo "== load before: $(uptime)"
 echo "== Go benchmarks (in process; allocs/op and DynamoDB calls/op)"
 $go test -run '^$' -bench 'BenchmarkWorkload' -benchmem -benchtime 50x ./bench/floor | tee "$out/go-bench.txt"
 $go test -run '^$' -bench 'BenchmarkAuthOverhead|BenchmarkTenFlights|BenchmarkVerify|BenchmarkPolicyPerField|BenchmarkLoaderBatch' -benchmem -benchtime 1s ./app ./auth ./loaders | tee -a "$out/go-bench.txt"
-echo "== start-up (embedded store, 30-day demo seed; Lambda bootstrap against the fake Runtime API)"
+echo "== start-up (server: embedded store, 30-day demo seed; Lambda bootstrap against the fake Runtime API:"
+echo "   aws-like = make lambda's Lambda-only build on an existing DynamoDB Local table and cognito-local,"
+echo "   embedded = the full binary's Lambda mode on the embedded store)"
 $go test -run '^$' -bench 'BenchmarkStartup|BenchmarkLambdaFirstAnswer' -benchtime 3x . | tee "$out/startup.txt"
 echo "== load run"
 "$out/load" -serve "$out/serve" -benchfile "$out/go-bench.txt" -workdir "$out" \
@@ -23,5 +25,6 @@ echo "== load run"
 	-workloads "${BENCH_WORKLOADS:-}" | tee "$out/table.md"
 echo "== load after: $(uptime)" | tee -a "$out/table.md"
 size=$(stat -c %s build/lambda/bootstrap)
-echo "stripped linux/arm64 Lambda bootstrap: $size bytes ($((size / 1024 / 1024)) MiB)" | tee -a "$out/table.md"
+# build/lambda/bootstrap is `make lambda`'s (make bench depends on it): what the CDK app packages.
+echo "stripped linux/arm64 Lambda bootstrap (make lambda: tags lambda.norpc skygraph_lambda): $size bytes ($((size / 1024 / 1024)) MiB)" | tee -a "$out/table.md"
 grep -E '^Benchmark(Startup|LambdaFirstAnswer)' "$out/startup.txt" | tee -a "$out/table.md" || true

@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/url"
 	"slices"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -80,11 +81,14 @@ type Config struct {
 // Provider is the local identity provider: account.Provider plus the token issuer and its
 // JWKS. It is safe for concurrent use; all state is in the UserStore.
 type Provider struct {
-	store      UserStore
-	cfg        Config
-	key        *rsa.PrivateKey
-	kid        string
-	jwks       []byte
+	store UserStore
+	cfg   Config
+	key   *rsa.PrivateKey
+	kid   string
+	jwks  []byte
+	// dummyHash is made on the first sign-in with an unknown email (dummyOnce), not in New:
+	// at the default cost it is a fifth of a second of CPU that every start would pay.
+	dummyOnce  sync.Once
 	dummyHash  []byte
 	onCode     func(email, code string)
 	now        func() time.Time
@@ -144,14 +148,19 @@ func New(store UserStore, cfg Config) (*Provider, error) {
 	}
 	p.kid = thumbprint(&p.key.PublicKey)
 	p.jwks = jwksJSON(&p.key.PublicKey, p.kid)
-	// A hash to compare against when the email is unknown, so that a sign-in costs one
-	// bcrypt comparison whether or not the account exists.
-	random := make([]byte, 32)
-	_, _ = rand.Read(random)
-	if p.dummyHash, err = bcrypt.GenerateFromPassword(prehash(string(random)), cfg.BcryptCost); err != nil {
-		return nil, fmt.Errorf("localidp: %w", err)
-	}
 	return p, nil
+}
+
+// dummy is a hash to compare against when the email is unknown, so that a sign-in costs
+// one bcrypt comparison whether or not the account exists. It is made once, on first use.
+func (p *Provider) dummy() []byte {
+	p.dummyOnce.Do(func() {
+		random := make([]byte, 32)
+		_, _ = rand.Read(random)
+		// Cannot fail: the cost was checked in New and the prehashed input is short.
+		p.dummyHash, _ = bcrypt.GenerateFromPassword(prehash(string(random)), p.cfg.BcryptCost)
+	})
+	return p.dummyHash
 }
 
 // Issuer is the iss claim of the provider's tokens.

@@ -115,7 +115,7 @@ func (p *Provider) SignIn(ctx context.Context, email, password string) (account.
 		return account.Session{}, err
 	}
 	if u == nil {
-		passwordMatches(p.dummyHash, password)
+		passwordMatches(p.dummy(), password)
 		return incorrect()
 	}
 	if !passwordMatches([]byte(u.PasswordHash), password) {

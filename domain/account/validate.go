@@ -4,6 +4,7 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -42,7 +43,9 @@ const (
 const passwordSymbols = "^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- "
 
 // cognitoName is Cognito's pattern for group names and usernames.
-var cognitoName = regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`)
+// Compiled on first use, not at package init: counted repetitions and Unicode classes make
+// these costly to compile, and init runs on every start (a Lambda cold start included).
+var cognitoName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`) })
 
 // NormalizeEmail trims and lower-cases an email, the form every provider stores and
 // compares, so letter case never creates a second account.
@@ -142,7 +145,7 @@ func ValidateGroup(group string) error {
 	if group == "" {
 		return apperr.New(apperr.BadRequest, "group: required")
 	}
-	if len(group) > MaxGroupNameLength || !cognitoName.MatchString(group) {
+	if len(group) > MaxGroupNameLength || !cognitoName().MatchString(group) {
 		return apperr.New(apperr.BadRequest, "group: must be 1 to %d letters, digits, punctuation or symbols", MaxGroupNameLength)
 	}
 	return nil
@@ -174,7 +177,7 @@ func ValidateUser(user string) error {
 		}
 		return nil
 	}
-	if len(user) > MaxUsernameLength || !cognitoName.MatchString(user) {
+	if len(user) > MaxUsernameLength || !cognitoName().MatchString(user) {
 		return apperr.New(apperr.BadRequest, "userId: must be a user's sub or email")
 	}
 	return nil

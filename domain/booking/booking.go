@@ -15,6 +15,7 @@ import (
 	"io"
 	"regexp"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/skygraph/skygraph/domain/saga"
@@ -128,11 +129,13 @@ const (
 	ReferenceLength = 6
 )
 
-var idRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+// Compiled on first use, not at package init: counted repetitions and Unicode classes make
+// these costly to compile, and init runs on every start (a Lambda cold start included).
+var idRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`) })
 
 // ValidateID checks a booking or flight id before it goes near a storage key.
 func ValidateID(field, id string) error {
-	if !idRE.MatchString(id) {
+	if !idRE().MatchString(id) {
 		return apperr.New(apperr.BadRequest, "%s: must be 1-64 characters of A-Z, a-z, 0-9, _ and -", field)
 	}
 	return nil

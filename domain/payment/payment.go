@@ -16,6 +16,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/skygraph/skygraph/internal/apperr"
@@ -107,10 +108,12 @@ const (
 	IdempotencyWindow = 24 * time.Hour
 )
 
+// Compiled on first use, not at package init: counted repetitions and Unicode classes make
+// these costly to compile, and init runs on every start (a Lambda cold start included).
 var (
-	currencyRE  = regexp.MustCompile(`^[A-Z]{3}$`)
-	chargeIDRE  = regexp.MustCompile(`^ch_[A-Za-z0-9]{8,100}$`)
-	cardTokenRE = regexp.MustCompile(`^(tok|pm)_[A-Za-z0-9_]{1,100}$`)
+	currencyRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Z]{3}$`) })
+	chargeIDRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^ch_[A-Za-z0-9]{8,100}$`) })
+	cardTokenRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(tok|pm)_[A-Za-z0-9_]{1,100}$`) })
 )
 
 // AuthorizeRequest asks a provider to hold Amount on the card behind CardToken.
@@ -183,7 +186,7 @@ type Provider interface {
 // ValidChargeID reports whether id has the shape of a charge id ("ch_" and 8 to 100
 // letters or digits). Providers answer NotFound for anything else without asking their
 // store, so a junk paymentToken costs nothing.
-func ValidChargeID(id string) bool { return chargeIDRE.MatchString(id) }
+func ValidChargeID(id string) bool { return chargeIDRE().MatchString(id) }
 
 // ValidateAmount checks that amount (minor units) is within MinAmount..MaxAmount.
 func ValidateAmount(field string, amount int64) error {
@@ -196,7 +199,7 @@ func ValidateAmount(field string, amount int64) error {
 // ValidateCurrency checks an ISO 4217 code in upper case. Providers require upper case;
 // the Service upper-cases what clients send first.
 func ValidateCurrency(currency string) error {
-	if !currencyRE.MatchString(currency) {
+	if !currencyRE().MatchString(currency) {
 		return apperr.New(apperr.BadRequest, "currency: %q is not an ISO 4217 code such as EUR", currency)
 	}
 	return nil
@@ -205,7 +208,7 @@ func ValidateCurrency(currency string) error {
 // ValidateCardToken checks the shape of a card token ("tok_…" from Stripe.js, or a "pm_…"
 // payment method). Whether the processor knows the token is the provider's to say.
 func ValidateCardToken(token string) error {
-	if !cardTokenRE.MatchString(token) {
+	if !cardTokenRE().MatchString(token) {
 		return apperr.New(apperr.BadRequest, "cardToken: must be a card token such as tok_visa")
 	}
 	return nil

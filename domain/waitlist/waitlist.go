@@ -24,6 +24,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -243,11 +244,13 @@ func (NoEvents) EntryChanged(context.Context, *Entry) {}
 // WaitlistChanged does nothing.
 func (NoEvents) WaitlistChanged(context.Context, *Waitlist, bool) {}
 
-var idRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+// Compiled on first use, not at package init: counted repetitions and Unicode classes make
+// these costly to compile, and init runs on every start (a Lambda cold start included).
+var idRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`) })
 
 // ValidateID checks an id before it goes near a storage key.
 func ValidateID(field, id string) error {
-	if !idRE.MatchString(id) {
+	if !idRE().MatchString(id) {
 		return apperr.New(apperr.BadRequest, "%s: must be 1-64 characters of A-Z, a-z, 0-9, _ and -", field)
 	}
 	return nil
@@ -265,7 +268,7 @@ func text(field string, v *string, max int, required bool) error {
 	return nil
 }
 
-var phoneRE = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+var phoneRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`) })
 
 // normalizePhone accepts E.164 with optional spaces, dashes and brackets (AWSPhone has
 // already checked the shape) and returns it as +digits, what SNS Publish expects.
@@ -279,7 +282,7 @@ func normalizePhone(p string) (string, error) {
 		}
 	}
 	out := b.String()
-	if !phoneRE.MatchString(out) {
+	if !phoneRE().MatchString(out) {
 		return "", apperr.New(apperr.BadRequest, "phone: %q is not an E.164 number such as +14155550100", p)
 	}
 	return out, nil

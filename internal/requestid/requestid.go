@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"regexp"
+	"sync"
 )
 
 type ctxKey struct{}
@@ -23,11 +24,13 @@ func From(ctx context.Context) string {
 	return id
 }
 
-var safe = regexp.MustCompile(`^[A-Za-z0-9._:-]{8,128}$`)
+// Compiled on first use, not at package init: counted repetitions and Unicode classes make
+// these costly to compile, and init runs on every start (a Lambda cold start included).
+var safe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9._:-]{8,128}$`) })
 
 // Choose returns the client's id when it is safe to log and echo, else a new random one.
 func Choose(fromClient string) string {
-	if safe.MatchString(fromClient) {
+	if safe().MatchString(fromClient) {
 		return fromClient
 	}
 	b := make([]byte, 16)

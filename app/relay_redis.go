@@ -1,3 +1,5 @@
+//go:build !skygraph_lambda
+
 package app
 
 import (
