@@ -36,7 +36,8 @@ type pinger interface {
 //	/.well-known/jwks.json  the local identity provider's keys (when it is in use)
 func routes(cfg Config, log *slog.Logger, gql http.Handler, store pinger, jwks http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", checkBody(cfg.MaxBodyBytes, withDeadline(cfg.RequestTimeout, appsyncErrors(gql))))
+	mux.Handle("/graphql", limitInFlight(cfg.MaxInFlight, cfg.RequestTimeout,
+		checkBody(cfg.MaxBodyBytes, withDeadline(cfg.RequestTimeout, appsyncErrors(gql)))))
 	// AppSync's realtime endpoint (AWS Amplify derives it from the GraphQL endpoint): WebSocket only.
 	mux.HandleFunc(realtimePath, func(w http.ResponseWriter, r *http.Request) {
 		if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
