@@ -7,7 +7,8 @@
 # bootstrap's size. Everything goes to build/bench/; the table is printed at the end and
 # saved as build/bench/table.md. Knobs: BENCH_DURATION (4s), BENCH_ROUNDS (2),
 # BENCH_CONNS (32), BENCH_WORKLOADS (all), BENCH_MANY (1000: the many-connections run's
-# connections, 0 skips it), BENCH_MANY_DURATION (3s). Only 127.0.0.1 is talked to.
+# connections, 0 skips it), BENCH_MANY_DURATION (3s). (bench/load -rate N sends every server the same N req/s,
+# open loop.) Only 127.0.0.1 is talked to.
 set -euo pipefail
 out=build/bench
 mkdir -p "$out"

@@ -62,6 +62,10 @@ type server struct {
 // profileDir, when set, receives pprof profiles (see -profile).
 var profileDir string
 
+// openRate, when set, sends every server the same requests per second (-rate), so costs
+// per request that depend on the load (the store's CPU per request) compare at one load.
+var openRate int
+
 type sample struct {
 	rps, p50, p99, cpuMS, calls float64
 	rcu, wcu                    float64 // consumed capacity units per operation
@@ -81,6 +85,11 @@ type usage struct {
 // request is measured for the dynamodb-local runs; 0 when unknown.
 var storePID, _ = strconv.Atoi(os.Getenv("SKYGRAPH_DDBLOCAL_PID"))
 
+// storeIdle is DynamoDB Local's CPU when nobody calls it (its JVM's own threads), in clock
+// ticks per second, measured once before the runs and taken off each run's store CPU, so a
+// slower server is not charged more store CPU per request for the idle JVM's time.
+var storeIdle float64
+
 func main() {
 	serveBin := flag.String("serve", "build/bench/serve", "the bench/serve binary")
 	duration := flag.Duration("duration", 4*time.Second, "length of one run")
@@ -91,6 +100,7 @@ func main() {
 	workdir := flag.String("workdir", os.TempDir(), "where fixtures and server logs go")
 	only := flag.String("workloads", "", "comma-separated workloads (default all)")
 	flag.StringVar(&profileDir, "profile", "", "save CPU and allocation profiles of round 1's DynamoDB Local runs here")
+	flag.IntVar(&openRate, "rate", 0, "requests per second, the same for every server (open loop, at most -conns in flight); 0: closed loop, as fast as each server answers")
 	flag.IntVar(&many.conns, "many", 1000, "the connections of the many-connections run (issue 13: RSS ≤ 150 MB at 1,000); 0 skips it")
 	flag.DurationVar(&many.duration, "many-duration", 3*time.Second, "length of the many-connections run against each server")
 	flag.StringVar(&many.workload, "many-workload", "flight-search", "the workload of the many-connections run")
@@ -135,6 +145,14 @@ func run(serveBin string, duration, warmup time.Duration, rounds, conns int, ben
 		return startErr
 	}
 	fmt.Fprintf(os.Stderr, "servers seeded and ready in %s\n", time.Since(start).Round(time.Second))
+	if storePID > 0 {
+		if t0, err := cpuTicks(storePID); err == nil {
+			time.Sleep(3 * time.Second)
+			if t1, err := cpuTicks(storePID); err == nil {
+				storeIdle = float64(t1-t0) / 3
+			}
+		}
+	}
 	names := workloadNames(servers[0].fx, only)
 	results := map[string][]sample{} // workload|server
 	client := &http.Client{Timeout: 10 * time.Second}
@@ -298,10 +316,11 @@ func (s *server) attack(client *http.Client, w string, d time.Duration, conns, s
 	}
 	atk := vegeta.NewAttacker(vegeta.Workers(uint64(conns)), vegeta.MaxWorkers(uint64(conns)),
 		vegeta.Connections(conns), vegeta.MaxConnections(conns), vegeta.KeepAlive(true), vegeta.Timeout(30*time.Second))
+	began := time.Now()
 	var m vegeta.Metrics
 	errs := 0
 	var firstErr string
-	for res := range atk.Attack(targeter, vegeta.Rate{Freq: 0}, d, w) {
+	for res := range atk.Attack(targeter, vegeta.Rate{Freq: openRate, Per: time.Second}, d, w) {
 		if res.Error == vegeta.ErrNoTargets.Error() {
 			continue
 		}
@@ -321,7 +340,7 @@ func (s *server) attack(client *http.Client, w string, d time.Duration, conns, s
 	if storeErr == nil {
 		var store1 int64
 		if store1, storeErr = cpuTicks(storePID); storeErr == nil {
-			store0 = store1 - store0
+			store0 = store1 - store0 - int64(storeIdle*time.Since(began).Seconds())
 		}
 	}
 	calls1, err := s.calls(client)
@@ -469,7 +488,7 @@ func maxOf(xs []sample, f func(sample) float64) float64 {
 func printTable(w io.Writer, names []string, servers []*server, res map[string][]sample, allocs map[string]string, rounds, conns int, d time.Duration) {
 	fmt.Fprintf(w, "\n%d rounds × %s per run, %d requests in flight (vegeta), mean of the rounds; ratios are skygraph ÷ the floor on the same store.\n\n", rounds, d, conns)
 	fmt.Fprintln(w, "RCU/WCU: read/write capacity units consumed per operation, as DynamoDB Local reports them (the embedded store reports none: –);")
-	fmt.Fprintln(w, "store CPU: DynamoDB Local's CPU per request (/proc), when its pid is known.")
+	fmt.Fprintf(w, "store CPU: DynamoDB Local's CPU per request (/proc), when its pid is known, less its idle CPU (%.0f ms/s).\n", storeIdle*10)
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| workload | server | req/s (rounds) | p50 ms | p99 ms | ddb calls/op | RCU/op | WCU/op | CPU ms/req | store CPU ms/req | allocs/op | RSS MiB | req/s ÷ floor | p99 ÷ floor | CPU ÷ floor |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
