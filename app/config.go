@@ -5,6 +5,7 @@ package app
 
 import (
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -77,6 +78,11 @@ type Config struct {
 	// (SKYGRAPH_MAX_SUBSCRIPTIONS, default 100).
 	MaxWebSockets    int
 	MaxSubscriptions int
+	// MaxInFlight bounds the GraphQL HTTP operations executing at once (SKYGRAPH_MAX_INFLIGHT,
+	// default 32 per CPU, 64 on 2; 0: no bound); more wait for a slot, up to RequestTimeout
+	// (limitInFlight). It keeps memory proportional to the work, not to the open
+	// connections (issue 13).
+	MaxInFlight int
 	// Listen is the host (interface) the API binds (SKYGRAPH_LISTEN). Default: 127.0.0.1
 	// with the embedded store (a laptop: the README publishes the demo passwords), all
 	// interfaces otherwise (containers, AWS).
@@ -149,7 +155,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		MaxComplexity: 100_000, MaxDepth: 12, MaxBodyBytes: 1 << 20, ShutdownTimeout: 25 * time.Second,
 		MaxTokens: 15_000, MaxFields: 2000, MaxFieldRepeats: 10, MaxAliases: 50, MaxRootFields: 20,
 		MaxErrors: 100, RequestTimeout: 30 * time.Second, MaxResolverCalls: 10_000,
-		WebSocketInitTimeout: 5 * time.Second, MaxWebSockets: 1000, MaxSubscriptions: 100,
+		WebSocketInitTimeout: 5 * time.Second, MaxWebSockets: 1000, MaxSubscriptions: 100, MaxInFlight: 32 * runtime.GOMAXPROCS(0),
 		SeedDays: 30, LogLevel: "info",
 		Table:            getenv("SKYGRAPH_TABLE"),
 		DynamoDBEndpoint: getenv("SKYGRAPH_DYNAMODB_ENDPOINT"),
@@ -206,6 +212,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	intVar("SKYGRAPH_MAX_RESOLVER_CALLS", &c.MaxResolverCalls, 1, 1_000_000)
 	intVar("SKYGRAPH_MAX_WEBSOCKETS", &c.MaxWebSockets, 1, 1_000_000)
 	intVar("SKYGRAPH_MAX_SUBSCRIPTIONS", &c.MaxSubscriptions, 1, 10_000)
+	intVar("SKYGRAPH_MAX_INFLIGHT", &c.MaxInFlight, 0, 1_000_000)
 	durVar := func(name string, dst *time.Duration, lo, hi time.Duration) {
 		if v := getenv(name); v != "" {
 			d, err := time.ParseDuration(v)

@@ -545,12 +545,12 @@ func TestLimitsConfig(t *testing.T) {
 		"SKYGRAPH_MAX_TOKENS": "2000", "SKYGRAPH_MAX_FIELDS": "300", "SKYGRAPH_MAX_FIELD_REPEATS": "3",
 		"SKYGRAPH_MAX_ALIASES": "7", "SKYGRAPH_MAX_ROOT_FIELDS": "5", "SKYGRAPH_MAX_ERRORS": "9",
 		"SKYGRAPH_REQUEST_TIMEOUT": "2s", "SKYGRAPH_MAX_RESOLVER_CALLS": "99", "SKYGRAPH_WS_INIT_TIMEOUT": "1s",
-		"SKYGRAPH_MAX_WEBSOCKETS": "4", "SKYGRAPH_MAX_SUBSCRIPTIONS": "6",
+		"SKYGRAPH_MAX_WEBSOCKETS": "4", "SKYGRAPH_MAX_SUBSCRIPTIONS": "6", "SKYGRAPH_MAX_INFLIGHT": "8",
 	}
 	cfg, err := app.FromEnv(func(k string) string { return env[k] })
 	require.NoError(t, err)
-	require.Equal(t, []int{2000, 300, 3, 7, 5, 9, 99, 4, 6}, []int{cfg.MaxTokens, cfg.MaxFields, cfg.MaxFieldRepeats,
-		cfg.MaxAliases, cfg.MaxRootFields, cfg.MaxErrors, cfg.MaxResolverCalls, cfg.MaxWebSockets, cfg.MaxSubscriptions})
+	require.Equal(t, []int{2000, 300, 3, 7, 5, 9, 99, 4, 6, 8}, []int{cfg.MaxTokens, cfg.MaxFields, cfg.MaxFieldRepeats,
+		cfg.MaxAliases, cfg.MaxRootFields, cfg.MaxErrors, cfg.MaxResolverCalls, cfg.MaxWebSockets, cfg.MaxSubscriptions, cfg.MaxInFlight})
 	require.Equal(t, 2*time.Second, cfg.RequestTimeout)
 	require.Equal(t, time.Second, cfg.WebSocketInitTimeout)
 	require.Equal(t, "127.0.0.1", cfg.Listen)

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/skygraph/skygraph/adapter/dynamo"
 	"github.com/skygraph/skygraph/internal/clientip"
 	"github.com/skygraph/skygraph/internal/requestid"
 )
@@ -34,7 +35,8 @@ type pinger interface {
 //	/.well-known/jwks.json  the local identity provider's keys (when it is in use)
 func routes(cfg Config, log *slog.Logger, gql http.Handler, store pinger, jwks http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", checkBody(cfg.MaxBodyBytes, withDeadline(cfg.RequestTimeout, appsyncErrors(gql))))
+	mux.Handle("/graphql", limitInFlight(cfg.MaxInFlight, cfg.RequestTimeout,
+		checkBody(cfg.MaxBodyBytes, withDeadline(cfg.RequestTimeout, appsyncErrors(gql)))))
 	// AppSync's realtime endpoint (AWS Amplify derives it from the GraphQL endpoint): WebSocket only.
 	mux.HandleFunc(realtimePath, func(w http.ResponseWriter, r *http.Request) {
 		if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
@@ -112,12 +114,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // withRequestID gives every request an id (the client's X-Request-Id when safe), echoed
-// as x-amzn-RequestId like AppSync, and carried on the context for logs.
+// as x-amzn-RequestId like AppSync, and carried on the context for logs, together with
+// the Capacity that sums the request's DynamoDB calls for the access log (set here, where
+// the request's context is made anyway, so it costs no second copy of the request).
 func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := requestid.Choose(r.Header.Get("X-Request-Id"))
 		w.Header().Set("x-amzn-RequestId", id)
-		ctx := clientip.With(requestid.With(r.Context(), id), r.RemoteAddr)
+		ctx, _ := dynamo.WithCapacity(r.Context())
+		ctx = clientip.With(requestid.With(ctx, id), r.RemoteAddr)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -155,6 +160,11 @@ func (s *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return http.NewResponseController(s.ResponseWriter).Hijack()
 }
 
+// withAccessLog logs one line per request, with what it cost the store: its DynamoDB
+// calls and their consumed read and write capacity units (ddb_calls, rcu, wcu; issue 13),
+// summed over every call the operation made, in parallel or not. A WebSocket's line, at
+// its close, sums every operation and event of the connection. The capacity goes to the
+// log only, never to the client.
 func withAccessLog(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -163,10 +173,13 @@ func withAccessLog(log *slog.Logger, next http.Handler) http.Handler {
 		if r.URL.Path == "/healthz" {
 			return
 		}
-		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("request_id", requestid.From(r.Context())),
+		ctx := r.Context()
+		used := dynamo.CapacityFrom(ctx) // withRequestID's
+		log.LogAttrs(ctx, slog.LevelInfo, "request",
+			slog.String("request_id", requestid.From(ctx)),
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)))
+			slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)),
+			slog.Int64("ddb_calls", used.Calls()), slog.Float64("rcu", used.Read()), slog.Float64("wcu", used.Write()))
 	})
 }
 

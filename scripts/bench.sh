@@ -6,7 +6,9 @@
 # DynamoDB Local, interleaved rounds), then start-up time and the stripped arm64 Lambda
 # bootstrap's size. Everything goes to build/bench/; the table is printed at the end and
 # saved as build/bench/table.md. Knobs: BENCH_DURATION (4s), BENCH_ROUNDS (2),
-# BENCH_CONNS (32), BENCH_WORKLOADS (all). Only 127.0.0.1 is talked to.
+# BENCH_CONNS (32), BENCH_WORKLOADS (all), BENCH_MANY (1000: the many-connections run's
+# connections, 0 skips it), BENCH_MANY_DURATION (3s). (bench/load -rate N sends every server the same N req/s,
+# open loop.) Only 127.0.0.1 is talked to.
 set -euo pipefail
 out=build/bench
 mkdir -p "$out"
@@ -20,9 +22,23 @@ echo "   aws-like = make lambda's Lambda-only build on an existing DynamoDB Loca
 echo "   embedded = the full binary's Lambda mode on the embedded store)"
 $go test -run '^$' -bench 'BenchmarkStartup|BenchmarkLambdaFirstAnswer' -benchtime 3x . | tee "$out/startup.txt"
 echo "== load run"
+# The many-connections run holds BENCH_MANY connections open: the load generator and the
+# server each need a descriptor per connection (the server also one per store connection).
+# Go raises a process's soft limit to the hard one itself; raise it here too, and say so
+# plainly when the hard limit is too low for the run to mean anything.
+many=${BENCH_MANY:-1000}
+need=$((2 * many + 512))
+hard=$(ulimit -Hn)
+if [ "$hard" != unlimited ] && [ "$hard" -lt "$need" ]; then
+	echo "WARNING: ulimit -Hn is $hard, below the $need descriptors $many connections need: the many-connections run will fail to open them all (raise the hard limit, or set BENCH_MANY lower)" >&2
+fi
+soft=$(ulimit -Sn)
+if [ "$soft" != unlimited ] && [ "$soft" -lt "$need" ]; then
+	ulimit -Sn "$hard" 2>/dev/null || echo "WARNING: could not raise ulimit -n from $soft" >&2
+fi
 "$out/load" -serve "$out/serve" -benchfile "$out/go-bench.txt" -workdir "$out" \
 	-duration "${BENCH_DURATION:-4s}" -rounds "${BENCH_ROUNDS:-2}" -conns "${BENCH_CONNS:-32}" \
-	-workloads "${BENCH_WORKLOADS:-}" | tee "$out/table.md"
+	-workloads "${BENCH_WORKLOADS:-}" -many "$many" -many-duration "${BENCH_MANY_DURATION:-3s}" | tee "$out/table.md"
 echo "== load after: $(uptime)" | tee -a "$out/table.md"
 size=$(stat -c %s build/lambda/bootstrap)
 # build/lambda/bootstrap is `make lambda`'s (make bench depends on it): what the CDK app packages.

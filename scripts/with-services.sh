@@ -17,6 +17,7 @@
 # Exported to CMD:
 #   SKYGRAPH_TEST_DYNAMODB_ENDPOINT=http://127.0.0.1:<port>
 #   SKYGRAPH_TEST_REQUIRE_DYNAMODB_LOCAL=1   (tests fail, not skip, when a local service is missing)
+#   SKYGRAPH_DDBLOCAL_PID=<pid>              DynamoDB Local's process (make bench measures its CPU)
 #   SKYGRAPH_TEST_COGNITO_ENDPOINT=http://127.0.0.1:<port>
 #   SKYGRAPH_TEST_COGNITO_DATA_DIR=<dir>/.cognito   (cognito-local's data: db/<poolId>.json holds the
 #                                                    confirmation codes it would have e-mailed)
@@ -224,6 +225,8 @@ start_dynamodb() {
 		-inMemory -sharedDb -disableTelemetry -port "$port"
 	export SKYGRAPH_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
 	export SKYGRAPH_TEST_REQUIRE_DYNAMODB_LOCAL=1
+	# make bench reads the store's CPU time from /proc/<pid> (the subshell exec'd into Java).
+	export SKYGRAPH_DDBLOCAL_PID="${svc_pids[-1]}"
 }
 
 # cognito-local binds to HOST only, so it stays on loopback with or without the namespace.

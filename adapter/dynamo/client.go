@@ -94,6 +94,8 @@ func NewClient(ctx context.Context, o ClientOptions) (*dynamodb.Client, error) {
 		t.MaxIdleConnsPerHost = idle
 	})
 	return dynamodb.NewFromConfig(cfg, func(do *dynamodb.Options) {
+		// Consumed capacity per operation, for the access log (capacity.go).
+		do.APIOptions = append(do.APIOptions, addCapacityMiddleware)
 		if o.Endpoint != "" {
 			do.BaseEndpoint = aws.String(o.Endpoint)
 			do.DisableValidateResponseChecksum = true

@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/skygraph/skygraph/adapter/dynamo"
 	"github.com/skygraph/skygraph/app"
 	"github.com/skygraph/skygraph/domain/account"
 	"github.com/skygraph/skygraph/domain/booking"
@@ -404,7 +405,18 @@ type orderJSON struct {
 
 // Handler serves the floor's endpoints over a's store: POST /floor/{search,flights,bookings,
 // process,orders}. The caller's id comes from X-Customer (no authentication: this is the floor).
+// Like skygraph's access log, it sums each request's consumed capacity (dynamo.WithCapacity),
+// so both send the same DynamoDB requests (ReturnConsumedCapacity included) and pay the same
+// for the accounting.
 func Handler(a *app.App) http.Handler {
+	h := handler(a)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, _ := dynamo.WithCapacity(r.Context())
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func handler(a *app.App) http.Handler {
 	mux := http.NewServeMux()
 	flights := a.Store.Flights()
 	bookings := a.Store.Bookings()

@@ -26,6 +26,12 @@ type env struct {
 
 func newEnv(tb testing.TB, be dynamotest.Backend, size floor.Size) *env {
 	tb.Helper()
+	return newEnvWith(tb, be, size, nil)
+}
+
+// newEnvWith is newEnv with wrap (when not nil) around the client, below the counter.
+func newEnvWith(tb testing.TB, be dynamotest.Backend, size floor.Size, wrap func(dynamo.API) dynamo.API) *env {
+	tb.Helper()
 	cfg, err := app.FromEnv(func(string) string { return "" })
 	require.NoError(tb, err)
 	cfg.Table = dynamotest.NewTable(tb, dynamotest.Client(tb, be))
@@ -33,6 +39,9 @@ func newEnv(tb testing.TB, be dynamotest.Backend, size floor.Size) *env {
 	cfg.SeedDays, cfg.Playground = 0, false
 	e := &env{backend: be.Name}
 	a, err := app.New(tb.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), app.Options{API: func(api dynamo.API) dynamo.API {
+		if wrap != nil {
+			api = wrap(api)
+		}
 		e.calls = dynamotest.NewCounter(api)
 		return e.calls
 	}})

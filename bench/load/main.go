@@ -62,12 +62,33 @@ type server struct {
 // profileDir, when set, receives pprof profiles (see -profile).
 var profileDir string
 
+// openRate, when set, sends every server the same requests per second (-rate), so costs
+// per request that depend on the load (the store's CPU per request) compare at one load.
+var openRate int
+
 type sample struct {
 	rps, p50, p99, cpuMS, calls float64
+	rcu, wcu                    float64 // consumed capacity units per operation
+	storeCPUMS                  float64 // DynamoDB Local's CPU per request (0: not measured)
 	rssMiB                      float64
 	errors                      int
 	requests                    uint64
 }
+
+// usage is GET /_bench/calls: DynamoDB calls and consumed capacity so far.
+type usage struct {
+	Total    int
+	RCU, WCU float64
+}
+
+// storePID is DynamoDB Local's process (scripts/with-services.sh exports it), whose CPU per
+// request is measured for the dynamodb-local runs; 0 when unknown.
+var storePID, _ = strconv.Atoi(os.Getenv("SKYGRAPH_DDBLOCAL_PID"))
+
+// storeIdle is DynamoDB Local's CPU when nobody calls it (its JVM's own threads), in clock
+// ticks per second, measured once before the runs and taken off each run's store CPU, so a
+// slower server is not charged more store CPU per request for the idle JVM's time.
+var storeIdle float64
 
 func main() {
 	serveBin := flag.String("serve", "build/bench/serve", "the bench/serve binary")
@@ -79,6 +100,10 @@ func main() {
 	workdir := flag.String("workdir", os.TempDir(), "where fixtures and server logs go")
 	only := flag.String("workloads", "", "comma-separated workloads (default all)")
 	flag.StringVar(&profileDir, "profile", "", "save CPU and allocation profiles of round 1's DynamoDB Local runs here")
+	flag.IntVar(&openRate, "rate", 0, "requests per second, the same for every server (open loop, at most -conns in flight); 0: closed loop, as fast as each server answers")
+	flag.IntVar(&many.conns, "many", 1000, "the connections of the many-connections run (issue 13: RSS ≤ 150 MB at 1,000); 0 skips it")
+	flag.DurationVar(&many.duration, "many-duration", 3*time.Second, "length of the many-connections run against each server")
+	flag.StringVar(&many.workload, "many-workload", "flight-search", "the workload of the many-connections run")
 	flag.Parse()
 	if err := run(*serveBin, *duration, *warmup, *rounds, *conns, *benchfile, *workdir, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "bench load:", err)
@@ -120,6 +145,14 @@ func run(serveBin string, duration, warmup time.Duration, rounds, conns int, ben
 		return startErr
 	}
 	fmt.Fprintf(os.Stderr, "servers seeded and ready in %s\n", time.Since(start).Round(time.Second))
+	if storePID > 0 {
+		if t0, err := cpuTicks(storePID); err == nil {
+			time.Sleep(3 * time.Second)
+			if t1, err := cpuTicks(storePID); err == nil {
+				storeIdle = float64(t1-t0) / 3
+			}
+		}
+	}
 	names := workloadNames(servers[0].fx, only)
 	results := map[string][]sample{} // workload|server
 	client := &http.Client{Timeout: 10 * time.Second}
@@ -154,7 +187,21 @@ func run(serveBin string, duration, warmup time.Duration, rounds, conns int, ben
 		}
 	}
 	allocs := readAllocs(benchfile)
-	printTable(os.Stdout, names, servers, results, allocs, rounds, conns, duration)
+	if rounds > 0 {
+		printTable(os.Stdout, names, servers, results, allocs, rounds, conns, duration)
+	}
+	if many.conns > 0 {
+		var rows []manySample
+		for _, s := range servers {
+			r, err := s.manyConns(many.workload, many.duration, many.conns)
+			if err != nil {
+				return fmt.Errorf("%s: many-connections run: %w", s.name, err)
+			}
+			fmt.Fprintf(os.Stderr, "many connections %-24s %d open, %8.0f req/s, peak RSS %.0f MiB, %d errors\n", s.name, r.openConns, r.rps, r.hwmMiB, r.errors)
+			rows = append(rows, r)
+		}
+		printMany(os.Stdout, rows)
+	}
 	return nil
 }
 
@@ -263,12 +310,17 @@ func (s *server) attack(client *http.Client, w string, d time.Duration, conns, s
 	if err != nil {
 		return sample{}, err
 	}
+	store0, storeErr := int64(0), errors.New("not measured")
+	if s.store == "dynamodb-local" && storePID > 0 {
+		store0, storeErr = cpuTicks(storePID)
+	}
 	atk := vegeta.NewAttacker(vegeta.Workers(uint64(conns)), vegeta.MaxWorkers(uint64(conns)),
 		vegeta.Connections(conns), vegeta.MaxConnections(conns), vegeta.KeepAlive(true), vegeta.Timeout(30*time.Second))
+	began := time.Now()
 	var m vegeta.Metrics
 	errs := 0
 	var firstErr string
-	for res := range atk.Attack(targeter, vegeta.Rate{Freq: 0}, d, w) {
+	for res := range atk.Attack(targeter, vegeta.Rate{Freq: openRate, Per: time.Second}, d, w) {
 		if res.Error == vegeta.ErrNoTargets.Error() {
 			continue
 		}
@@ -284,6 +336,12 @@ func (s *server) attack(client *http.Client, w string, d time.Duration, conns, s
 	cpu1, err := cpuTicks(s.cmd.Process.Pid)
 	if err != nil {
 		return sample{}, err
+	}
+	if storeErr == nil {
+		var store1 int64
+		if store1, storeErr = cpuTicks(storePID); storeErr == nil {
+			store0 = store1 - store0 - int64(storeIdle*time.Since(began).Seconds())
+		}
 	}
 	calls1, err := s.calls(client)
 	if err != nil {
@@ -301,7 +359,12 @@ func (s *server) attack(client *http.Client, w string, d time.Duration, conns, s
 		sm.p50 = float64(m.Latencies.P50) / 1e6
 		sm.p99 = float64(m.Latencies.P99) / 1e6
 		sm.cpuMS = float64(cpu1-cpu0) * 10 / float64(m.Requests) // USER_HZ = 100
-		sm.calls = float64(calls1-calls0) / float64(m.Requests)
+		sm.calls = float64(calls1.Total-calls0.Total) / float64(m.Requests)
+		sm.rcu = (calls1.RCU - calls0.RCU) / float64(m.Requests)
+		sm.wcu = (calls1.WCU - calls0.WCU) / float64(m.Requests)
+		if storeErr == nil {
+			sm.storeCPUMS = float64(store0) * 10 / float64(m.Requests)
+		}
 	}
 	return sm, nil
 }
@@ -335,15 +398,15 @@ func (s *server) profile(w string, d time.Duration) error {
 	return get("/debug/pprof/allocs", base+".allocs")
 }
 
-func (s *server) calls(client *http.Client) (int, error) {
+func (s *server) calls(client *http.Client) (usage, error) {
 	resp, err := client.Get("http://" + s.addr + "/_bench/calls")
 	if err != nil {
-		return 0, err
+		return usage{}, err
 	}
 	defer resp.Body.Close()
-	var out struct{ Total int }
+	var out usage
 	err = json.NewDecoder(resp.Body).Decode(&out)
-	return out.Total, err
+	return out, err
 }
 
 // cpuTicks is utime+stime of pid in clock ticks (/proc/<pid>/stat fields 14 and 15).
@@ -424,8 +487,11 @@ func maxOf(xs []sample, f func(sample) float64) float64 {
 
 func printTable(w io.Writer, names []string, servers []*server, res map[string][]sample, allocs map[string]string, rounds, conns int, d time.Duration) {
 	fmt.Fprintf(w, "\n%d rounds × %s per run, %d requests in flight (vegeta), mean of the rounds; ratios are skygraph ÷ the floor on the same store.\n\n", rounds, d, conns)
-	fmt.Fprintln(w, "| workload | server | req/s (rounds) | p50 ms | p99 ms | ddb calls/op | CPU ms/req | allocs/op | RSS MiB | req/s ÷ floor | p99 ÷ floor | CPU ÷ floor |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "RCU/WCU: read/write capacity units consumed per operation, as DynamoDB Local reports them (the embedded store reports none: –);")
+	fmt.Fprintf(w, "store CPU: DynamoDB Local's CPU per request (/proc), when its pid is known, less its idle CPU (%.0f ms/s).\n", storeIdle*10)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| workload | server | req/s (rounds) | p50 ms | p99 ms | ddb calls/op | RCU/op | WCU/op | CPU ms/req | store CPU ms/req | allocs/op | RSS MiB | req/s ÷ floor | p99 ÷ floor | CPU ÷ floor |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, n := range names {
 		sorted := append([]*server(nil), servers...)
 		sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].store < sorted[j].store })
@@ -458,8 +524,16 @@ func printTable(w io.Writer, names []string, servers []*server, res map[string][
 			if errs > 0 {
 				name += fmt.Sprintf(" (%d errors)", errs)
 			}
-			fmt.Fprintf(w, "| %s | %s | %.0f (%s) | %.1f | %.1f | %.2f | %.3f | %s | %.0f | %s\n", name, s.name, rps, strings.Join(per, ", "),
-				mean(xs, func(x sample) float64 { return x.p50 }), p99, mean(xs, func(x sample) float64 { return x.calls }), cpu, a,
+			rcu, wcu, store := "–", "–", "–"
+			if s.store == "dynamodb-local" {
+				rcu = fmt.Sprintf("%.2f", mean(xs, func(x sample) float64 { return x.rcu }))
+				wcu = fmt.Sprintf("%.2f", mean(xs, func(x sample) float64 { return x.wcu }))
+				if sc := mean(xs, func(x sample) float64 { return x.storeCPUMS }); sc > 0 {
+					store = fmt.Sprintf("%.3f", sc)
+				}
+			}
+			fmt.Fprintf(w, "| %s | %s | %.0f (%s) | %.1f | %.1f | %.2f | %s | %s | %.3f | %s | %s | %.0f | %s\n", name, s.name, rps, strings.Join(per, ", "),
+				mean(xs, func(x sample) float64 { return x.p50 }), p99, mean(xs, func(x sample) float64 { return x.calls }), rcu, wcu, cpu, store, a,
 				maxOf(xs, func(x sample) float64 { return x.rssMiB }), ratios)
 		}
 	}

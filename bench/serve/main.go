@@ -3,7 +3,9 @@
 // SKYGRAPH_TABLE on SKYGRAPH_DYNAMODB_ENDPOINT), seeds the workloads (bench/floor.Seed),
 // writes their requests to -fixture, and serves either skygraph's handler or the bare floor
 // on 127.0.0.1. GET /_bench/calls answers the DynamoDB calls made so far, so the load
-// generator can report calls per operation. It writes "ready ADDR" on stdout once serving.
+// generator can report calls per operation, and the read and write capacity units they
+// consumed (DynamoDB Local reports them; the embedded store does not). It writes
+// "ready ADDR" on stdout once serving.
 package main
 
 import (
@@ -84,13 +86,18 @@ func run(ctx context.Context, mode, fixturePath string, create bool, size floor.
 	default:
 		return fmt.Errorf("mode %q: want skygraph or floor", mode)
 	}
+	// Every request's consumed capacity (skygraph's access log and the floor each sum their
+	// own per request) also adds up here, for GET /_bench/calls.
+	var used dynamo.Capacity
 	mux := http.NewServeMux()
-	mux.Handle("/", h)
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(dynamo.ContextWithCapacity(r.Context(), &used)))
+	}))
 	// Profiles of the server under load (bench/load -profile); 127.0.0.1 only.
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("GET /_bench/calls", func(w http.ResponseWriter, _ *http.Request) {
-		_ = json.NewEncoder(w).Encode(map[string]int{"total": calls.Total()})
+		_ = json.NewEncoder(w).Encode(map[string]any{"total": calls.Total(), "rcu": used.Read(), "wcu": used.Write()})
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
