@@ -43,6 +43,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/skygraph/skygraph/domain/flight"
+	"github.com/skygraph/skygraph/domain/order"
 	"github.com/skygraph/skygraph/domain/product"
 	"github.com/skygraph/skygraph/domain/user"
 	"github.com/skygraph/skygraph/internal/apperr"
@@ -64,6 +65,7 @@ type Loaders struct {
 	// The commerce loaders (commerce.go), set by WithCommerce.
 	products *loader[*product.Product]
 	users    *loader[*user.User]
+	orders   *loader[*order.Order]
 }
 
 // New returns fresh loaders over the given sources.
@@ -82,6 +84,9 @@ func (l *Loaders) Wait() {
 	}
 	if l.users != nil {
 		l.users.batches.Wait()
+	}
+	if l.orders != nil {
+		l.orders.batches.Wait()
 	}
 }
 
