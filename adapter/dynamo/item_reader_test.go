@@ -137,3 +137,38 @@ func TestItemReaderNumbers(t *testing.T) {
 	require.Nil(t, r.intPtr("n"))
 	require.Error(t, r.err)
 }
+
+// BenchmarkDecodeFlight compares decoding one stored flight by reflection
+// (attributevalue.UnmarshalMap, as before) and by hand (flightItemFrom), each followed
+// by the conversion to the domain type.
+func BenchmarkDecodeFlight(b *testing.B) {
+	seats := 3
+	f := flightItem{ID: "f1", DepartureDate: "2030-01-01", DepartureAirportCode: "LGW", DepartureAirportName: "Gatwick",
+		DepartureCity: "London", DepartureLocale: "Europe/London", ArrivalDate: "2030-01-01", ArrivalAirportCode: "MAD",
+		ArrivalAirportName: "Barajas", ArrivalCity: "Madrid", ArrivalLocale: "Europe/Madrid", TicketPrice: 100,
+		TicketCurrency: "EUR", FlightNumber: 1812, SeatAllocation: &seats, SeatCapacity: 200, TotalSeats: 200,
+		CreatedAt: "2030-01-01T00:00:00.123Z", UpdatedAt: "2030-01-01T00:00:00.123Z", Version: 3,
+		PK: "FLIGHT#f1", SK: "META", GSI1PK: "a", GSI1SK: "b", GSI2PK: "c", GSI2SK: "d", Type: "Flight"}
+	raw, err := attributevalue.MarshalMap(f)
+	require.NoError(b, err)
+	b.Run("reflection", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var it flightItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := it.flight(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("hand", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := decodeFlight(raw); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
