@@ -10,6 +10,7 @@ import (
 	"github.com/skygraph/skygraph/domain/product"
 	"github.com/skygraph/skygraph/domain/user"
 	"github.com/skygraph/skygraph/loaders"
+	"github.com/skygraph/skygraph/resolvers"
 )
 
 // The commerce wiring (issue 11: products, orders, users), kept out of app.go so that
@@ -27,7 +28,7 @@ func (a *App) buildCommerce(opts Options, recoverAfter time.Duration) {
 
 // commerceSources are the batch reads behind the commerce loaders.
 func (a *App) commerceSources() loaders.CommerceSources {
-	return loaders.CommerceSources{Products: a.Products, Users: a.Users}
+	return loaders.CommerceSources{Products: a.Products, Users: a.Users, Orders: resolvers.OrderSource(a.Orders)}
 }
 
 // seedCommerce seeds the demo product catalog (embedded mode).

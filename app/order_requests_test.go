@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -70,4 +72,56 @@ func subsOf(sub string, n int) []string {
 		out[i] = sub
 	}
 	return out
+}
+
+// TestAliasedGetOrderRequestCount: getOrder aliased several times in one query is one
+// BatchGetItem (the order loader, looked ahead by the getOrder rule), not one GetItem per
+// alias; another customer's order and a missing one are null, as with a single getOrder,
+// and an anonymous query reads nothing.
+func TestAliasedGetOrderRequestCount(t *testing.T) {
+	for _, be := range dynamotest.Backends(t) {
+		t.Run(be.Name, func(t *testing.T) {
+			e := newEnvTB(t, be)
+			ctx := context.Background()
+			p := newProduct(t, e, 100, 1000).ID
+			c, other := newCustomer(t, e), newCustomer(t, e)
+			place := func(sub, token string) string {
+				o, err := e.app.Orders.Place(ctx, order.Caller{ID: sub}, order.PlaceInput{PaymentToken: token,
+					Items: []*order.LineInput{{ProductID: p, Quantity: 1}}})
+				require.NoError(t, err)
+				return o.ID
+			}
+			const own = 5
+			var ids []string
+			for _, tok := range loadAuthorize(t, e, subsOf(c.sub, own), 100, "EUR") {
+				ids = append(ids, place(c.sub, tok))
+			}
+			foreign := place(other.sub, loadAuthorize(t, e, []string{other.sub}, 100, "EUR")[0])
+
+			var q strings.Builder
+			q.WriteString("{")
+			for i, id := range ids {
+				fmt.Fprintf(&q, " o%d: getOrder(id: %q) { id total }", i, id)
+			}
+			fmt.Fprintf(&q, " foreign: getOrder(id: %q) { id } missing: getOrder(id: %q) { id } }", foreign, "no-such-order")
+			e.calls.Reset()
+			_, out := e.raw(t, q.String(), nil, "Authorization", c.token)
+			require.Nil(t, out["errors"], "%v", out)
+			data := out["data"].(map[string]any)
+			for i, id := range ids {
+				require.Equal(t, map[string]any{"id": id, "total": 100.0}, data[fmt.Sprintf("o%d", i)])
+			}
+			require.Nil(t, data["foreign"], "another customer's order")
+			require.Nil(t, data["missing"])
+			require.Equal(t, 1, e.calls.Count("BatchGetItem"), "the orders in one BatchGetItem")
+			require.Equal(t, 0, e.calls.Count("GetItem"), "no GetItem per alias")
+			require.Equal(t, 1, e.calls.Total(), "DynamoDB requests")
+
+			// Without a sign-in the fields are refused, and the look-ahead reads nothing.
+			e.calls.Reset()
+			_, out = e.raw(t, q.String(), nil)
+			require.NotNil(t, out["errors"], "%v", out)
+			require.Zero(t, e.calls.Total(), "DynamoDB requests of an anonymous getOrder")
+		})
+	}
 }

@@ -270,23 +270,23 @@ type ComplexityRoot struct {
 	}
 
 	User struct {
-		Address   func(childComplexity int) int
-		Bookings  func(childComplexity int, status *booking.Status, limit *int, nextToken *string) int
-		CreatedAt func(childComplexity int) int
-		Email     func(childComplexity int) int
-		Groups    func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Loyalty   func(childComplexity int) int
-		Name      func(childComplexity int) int
-		Orders    func(childComplexity int, limit *int, nextToken *string) int
-		Phone     func(childComplexity int) int
-		UpdatedAt func(childComplexity int) int
-		Username  func(childComplexity int) int
+		Address       func(childComplexity int) int
+		Bookings      func(childComplexity int, status *booking.Status, limit *int, nextToken *string) int
+		CreatedAt     func(childComplexity int) int
+		EmailOrNil    func(childComplexity int) int
+		Groups        func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Loyalty       func(childComplexity int) int
+		Name          func(childComplexity int) int
+		Orders        func(childComplexity int, limit *int, nextToken *string) int
+		Phone         func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+		UsernameOrNil func(childComplexity int) int
 	}
 
 	Waitlist struct {
 		CreatedAt            func(childComplexity int) int
-		Description          func(childComplexity int) int
+		DescriptionOrNil     func(childComplexity int) int
 		Entries              func(childComplexity int, status *waitlist.Status, limit *int, nextToken *string) int
 		EstimatedWaitMinutes func(childComplexity int) int
 		ID                   func(childComplexity int) int
@@ -294,7 +294,7 @@ type ComplexityRoot struct {
 		Name                 func(childComplexity int) int
 		Owner                func(childComplexity int) int
 		UpdatedAt            func(childComplexity int) int
-		Version              func(childComplexity int) int
+		VersionInt           func(childComplexity int) int
 		WaitingCount         func(childComplexity int) int
 	}
 
@@ -1607,11 +1607,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.User.CreatedAt(childComplexity), true
 	case "User.email":
-		if e.ComplexityRoot.User.Email == nil {
+		if e.ComplexityRoot.User.EmailOrNil == nil {
 			break
 		}
 
-		return e.ComplexityRoot.User.Email(childComplexity), true
+		return e.ComplexityRoot.User.EmailOrNil(childComplexity), true
 	case "User.groups":
 		if e.ComplexityRoot.User.Groups == nil {
 			break
@@ -1660,11 +1660,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.User.UpdatedAt(childComplexity), true
 	case "User.username":
-		if e.ComplexityRoot.User.Username == nil {
+		if e.ComplexityRoot.User.UsernameOrNil == nil {
 			break
 		}
 
-		return e.ComplexityRoot.User.Username(childComplexity), true
+		return e.ComplexityRoot.User.UsernameOrNil(childComplexity), true
 
 	case "Waitlist.createdAt":
 		if e.ComplexityRoot.Waitlist.CreatedAt == nil {
@@ -1673,11 +1673,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Waitlist.CreatedAt(childComplexity), true
 	case "Waitlist.description":
-		if e.ComplexityRoot.Waitlist.Description == nil {
+		if e.ComplexityRoot.Waitlist.DescriptionOrNil == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Waitlist.Description(childComplexity), true
+		return e.ComplexityRoot.Waitlist.DescriptionOrNil(childComplexity), true
 	case "Waitlist.entries":
 		if e.ComplexityRoot.Waitlist.Entries == nil {
 			break
@@ -1726,11 +1726,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Waitlist.UpdatedAt(childComplexity), true
 	case "Waitlist.version":
-		if e.ComplexityRoot.Waitlist.Version == nil {
+		if e.ComplexityRoot.Waitlist.VersionInt == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Waitlist.Version(childComplexity), true
+		return e.ComplexityRoot.Waitlist.VersionInt(childComplexity), true
 	case "Waitlist.waitingCount":
 		if e.ComplexityRoot.Waitlist.WaitingCount == nil {
 			break

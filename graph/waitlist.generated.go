@@ -19,9 +19,6 @@ import (
 // region    ************************** generated!.gotpl **************************
 
 type WaitlistResolver interface {
-	Description(ctx context.Context, obj *waitlist.Waitlist) (*string, error)
-
-	Version(ctx context.Context, obj *waitlist.Waitlist) (int, error)
 	Entries(ctx context.Context, obj *waitlist.Waitlist, status *waitlist.Status, limit *int, nextToken *string) (*model.ModelWaitlistEntryConnection, error)
 	WaitingCount(ctx context.Context, obj *waitlist.Waitlist) (int, error)
 	EstimatedWaitMinutes(ctx context.Context, obj *waitlist.Waitlist) (int, error)
@@ -260,7 +257,7 @@ func (ec *executionContext) _Waitlist_description(ctx context.Context, field gra
 			return ec.fieldContext_Waitlist_description(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Waitlist().Description(ctx, obj)
+			return obj.DescriptionOrNil(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -271,7 +268,7 @@ func (ec *executionContext) _Waitlist_description(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Waitlist_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Waitlist", field, true, true, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Waitlist", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Waitlist_isOpen(ctx context.Context, field graphql.CollectedField, obj *waitlist.Waitlist) (ret graphql.Marshaler) {
@@ -352,7 +349,7 @@ func (ec *executionContext) _Waitlist_version(ctx context.Context, field graphql
 			return ec.fieldContext_Waitlist_version(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Waitlist().Version(ctx, obj)
+			return obj.VersionInt(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -363,7 +360,7 @@ func (ec *executionContext) _Waitlist_version(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Waitlist_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Waitlist", field, true, true, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("Waitlist", field, true, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _Waitlist_entries(ctx context.Context, field graphql.CollectedField, obj *waitlist.Waitlist) (ret graphql.Marshaler) {
@@ -1186,43 +1183,10 @@ func (ec *executionContext) _Waitlist(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Waitlist_description(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._Waitlist_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "isOpen":
 			out.Values[i] = ec._Waitlist_isOpen(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -1239,43 +1203,10 @@ func (ec *executionContext) _Waitlist(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "version":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Waitlist_version(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._Waitlist_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "entries":
 			field := field
 

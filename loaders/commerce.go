@@ -3,6 +3,7 @@ package loaders
 import (
 	"context"
 
+	"github.com/skygraph/skygraph/domain/order"
 	"github.com/skygraph/skygraph/domain/product"
 	"github.com/skygraph/skygraph/domain/user"
 	"github.com/skygraph/skygraph/internal/apperr"
@@ -18,11 +19,18 @@ type UserSource interface {
 	GetMany(ctx context.Context, ids []string) (map[string]*user.User, error)
 }
 
+// OrderSource is the batch read behind Order: the orders of ids that the operation's
+// caller (on ctx) may read (resolvers.OrderSource over order.Service.GetMany).
+type OrderSource interface {
+	GetMany(ctx context.Context, ids []string) (map[string]*order.Order, error)
+}
+
 // CommerceSources are the batch reads of the commerce loaders, kept apart from New's
 // arguments so that the flight loaders' wiring does not change.
 type CommerceSources struct {
 	Products ProductSource
 	Users    UserSource
+	Orders   OrderSource
 }
 
 // WithCommerce adds the commerce loaders to l (fresh, like every loader of the operation)
@@ -34,7 +42,32 @@ func (l *Loaders) WithCommerce(src CommerceSources) *Loaders {
 	if src.Users != nil {
 		l.users = newLoader(src.Users.GetMany, "user")
 	}
+	if src.Orders != nil {
+		l.orders = newLoader(src.Orders.GetMany, "order")
+	}
 	return l
+}
+
+// Orders selects the order loader (for Rule.Loader: aliased getOrder); nil without
+// WithCommerce.
+func Orders(l *Loaders) Prefetcher {
+	if l.orders == nil {
+		return nil
+	}
+	return l.orders
+}
+
+// Order loads one order by id through the operation's loader (NotFound if missing or not
+// the caller's).
+func Order(ctx context.Context, id string) (*order.Order, error) {
+	l, err := For(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if l.orders == nil {
+		return nil, apperr.Errorf("loaders: no order loader (missing WithCommerce)")
+	}
+	return l.orders.load(ctx, id)
 }
 
 // Products selects the product loader (for Rule.Loader); nil without WithCommerce.

@@ -43,6 +43,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/skygraph/skygraph/domain/flight"
+	"github.com/skygraph/skygraph/domain/order"
 	"github.com/skygraph/skygraph/domain/product"
 	"github.com/skygraph/skygraph/domain/user"
 	"github.com/skygraph/skygraph/internal/apperr"
@@ -64,6 +65,7 @@ type Loaders struct {
 	// The commerce loaders (commerce.go), set by WithCommerce.
 	products *loader[*product.Product]
 	users    *loader[*user.User]
+	orders   *loader[*order.Order]
 }
 
 // New returns fresh loaders over the given sources.
@@ -82,6 +84,9 @@ func (l *Loaders) Wait() {
 	}
 	if l.users != nil {
 		l.users.batches.Wait()
+	}
+	if l.orders != nil {
+		l.orders.batches.Wait()
 	}
 }
 
@@ -124,6 +129,20 @@ func (l *loader[V]) claim(ids []string) (entries []*entry[V], fresh claimed[V]) 
 	return entries, fresh
 }
 
+// claimOne is claim for a single id (load, once per resolver): no slices are allocated,
+// and an id already claimed costs no allocation at all. fresh reports that the caller
+// must fill e (batch).
+func (l *loader[V]) claimOne(id string) (e *entry[V], fresh bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e, ok := l.entries[id]; ok {
+		return e, false
+	}
+	e = &entry[V]{done: make(chan struct{})}
+	l.entries[id] = e
+	return e, true
+}
+
 // claimed are ids and their new entries, which one batch must fill.
 type claimed[V any] struct {
 	ids     []string
@@ -133,7 +152,7 @@ type claimed[V any] struct {
 // batch reads c's ids and fills their entries, whatever happens: a waiter never hangs on
 // an entry, even if the read panics.
 func (l *loader[V]) batch(ctx context.Context, c claimed[V]) {
-	found := map[string]V{}
+	var found map[string]V // a nil map reads as empty when get panics
 	var err error
 	defer func() {
 		if r := recover(); r != nil {
@@ -173,11 +192,10 @@ func (l *loader[V]) prefetch(ctx context.Context, ids []string) {
 
 // load returns id's object: from the cache, from a batch in flight, or read at once.
 func (l *loader[V]) load(ctx context.Context, id string) (V, error) {
-	entries, fresh := l.claim([]string{id})
-	if len(fresh.ids) > 0 {
-		l.batch(ctx, fresh)
+	e, fresh := l.claimOne(id)
+	if fresh {
+		l.batch(ctx, claimed[V]{ids: []string{id}, entries: []*entry[V]{e}})
 	}
-	e := entries[0]
 	select {
 	case <-e.done:
 		return e.val, e.err
@@ -381,13 +399,26 @@ func objects(res any) []any {
 	if v.Kind() != reflect.Slice {
 		return []any{res}
 	}
-	var out []any
+	// One slice for the whole result (a page of 50 bookings was 51 slices).
+	return appendObjects(make([]any, 0, v.Len()), v)
+}
+
+func appendObjects(out []any, v reflect.Value) []any {
 	for i := range v.Len() {
 		e := v.Index(i)
-		if (e.Kind() == reflect.Pointer || e.Kind() == reflect.Interface) && e.IsNil() {
-			continue
+		if e.Kind() == reflect.Interface {
+			if e.IsNil() {
+				continue
+			}
+			e = e.Elem()
 		}
-		out = append(out, objects(e.Interface())...)
+		switch {
+		case e.Kind() == reflect.Pointer && e.IsNil():
+		case e.Kind() == reflect.Slice:
+			out = appendObjects(out, e)
+		default:
+			out = append(out, e.Interface())
+		}
 	}
 	return out
 }

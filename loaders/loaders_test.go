@@ -98,3 +98,26 @@ func TestObjects(t *testing.T) {
 	require.Equal(t, []any{a, b}, objects([]*flight.Flight{a, nil, b}))
 	require.Equal(t, []any{a, b}, objects([][]*flight.Flight{{a}, {b}}))
 }
+
+// TestLoaderAllocations pins the allocations the loaders add per field, which run once
+// per object of a page: a load of a cached id allocates nothing, and objects allocates one
+// slice for a whole page (not one per element).
+func TestLoaderAllocations(t *testing.T) {
+	l := New(&fakeFlights{})
+	ctx := With(context.Background(), l)
+	_, err := Flight(ctx, "a")
+	require.NoError(t, err)
+	require.Zero(t, testing.AllocsPerRun(100, func() {
+		if _, err := Flight(ctx, "a"); err != nil {
+			t.Fatal(err)
+		}
+	}), "load of a cached id")
+
+	page := make([]*flight.Flight, 50)
+	for i := range page {
+		page[i] = &flight.Flight{}
+	}
+	var res any = page // as the executor hands it over
+	require.Equal(t, 1.0, testing.AllocsPerRun(100, func() { _ = objects(res) }), "objects of a page")
+	require.Equal(t, []any{page[0], page[1]}, objects([]any{page[0], nil, any((*flight.Flight)(nil)), page[1]}))
+}

@@ -20,6 +20,17 @@ func orderCaller(ctx context.Context) order.Caller {
 	return order.Caller{ID: p.Sub, Admin: p.InGroup(account.GroupAdmin)}
 }
 
+// OrderSource is the order loader's batch read (loaders.CommerceSources.Orders): the
+// orders of the operation's caller, read as that caller (order.Service.GetMany), so an
+// anonymous look-ahead reads nothing and a batch never holds another customer's order.
+func OrderSource(s *order.Service) loaders.OrderSource { return orderSource{s} }
+
+type orderSource struct{ s *order.Service }
+
+func (o orderSource) GetMany(ctx context.Context, ids []string) (map[string]*order.Order, error) {
+	return o.s.GetMany(ctx, orderCaller(ctx), ids)
+}
+
 // userCaller is the signed-in user as the user service sees it.
 func userCaller(ctx context.Context) user.Caller {
 	p := auth.FromContext(ctx)

@@ -64,7 +64,8 @@ func (r *orderItemResolver) Product(ctx context.Context, obj *order.Line) (*prod
 
 func (r *queryResolver) GetOrder(ctx context.Context, id string) (*order.Order, error) {
 	// Another customer's order is indistinguishable from a missing one: null.
-	o, err := r.orders.Get(ctx, orderCaller(ctx), id)
+	// Through the operation's loader: aliased getOrder fields share one batch read.
+	o, err := r.orders.GetWith(ctx, orderCaller(ctx), id, loaders.Order)
 	if apperr.Is(err, apperr.NotFound) {
 		return nil, nil
 	}

@@ -22,6 +22,9 @@ var Prefetch = []loaders.Rule{
 	// products first: orderConnection).
 	{Type: "OrderItem", Field: "product", Loader: loaders.Products,
 		Key: loaders.ObjectKey(func(l order.Line) string { return l.ProductID })}, // lines are values
+	// getOrder: aliased any number of times, one BatchGetItem (ownership is checked per
+	// order after the read: order.Service.GetWith).
+	{Type: "Query", Field: "getOrder", Key: loaders.ArgKey("id"), Loader: loaders.Orders},
 	// Order.customer: a page of orders, one BatchGetItem for their customers.
 	{Type: "Order", Field: "customer", Loader: loaders.Users,
 		Key: loaders.ObjectKey(func(o *order.Order) string { return o.Customer })},

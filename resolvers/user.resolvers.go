@@ -67,14 +67,6 @@ func (r *queryResolver) ListUsers(ctx context.Context, filter *user.Filter, limi
 	return c, nil
 }
 
-func (r *userResolver) Email(ctx context.Context, obj *user.User) (*string, error) {
-	return opt.String(obj.Email), nil
-}
-
-func (r *userResolver) Username(ctx context.Context, obj *user.User) (*string, error) {
-	return opt.String(obj.Username), nil
-}
-
 func (r *userResolver) Groups(ctx context.Context, obj *user.User) ([]string, error) {
 	// Your own groups are your token's (no call); another user's (an Admin reading them)
 	// come from the identity provider, one call per user.

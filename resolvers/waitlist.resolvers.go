@@ -12,7 +12,6 @@ import (
 	"github.com/skygraph/skygraph/graph"
 	"github.com/skygraph/skygraph/graph/model"
 	"github.com/skygraph/skygraph/internal/apperr"
-	"github.com/skygraph/skygraph/internal/opt"
 	"github.com/skygraph/skygraph/loaders"
 )
 
@@ -73,14 +72,6 @@ func (r *queryResolver) ListWaitlists(ctx context.Context, namePrefix *string, l
 func (r *queryResolver) MyWaitlistEntries(ctx context.Context, limit *int, nextToken *string) (*model.ModelWaitlistEntryConnection, error) {
 	p, err := r.waitlists.MyEntries(ctx, waitlistCaller(ctx), limit, nextToken)
 	return entryConnection(p), err
-}
-
-func (r *waitlistResolver) Description(ctx context.Context, obj *waitlist.Waitlist) (*string, error) {
-	return opt.String(obj.Description), nil
-}
-
-func (r *waitlistResolver) Version(ctx context.Context, obj *waitlist.Waitlist) (int, error) {
-	return int(obj.Version), nil
 }
 
 func (r *waitlistResolver) Entries(ctx context.Context, obj *waitlist.Waitlist, status *waitlist.Status, limit *int, nextToken *string) (*model.ModelWaitlistEntryConnection, error) {

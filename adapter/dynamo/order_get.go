@@ -53,3 +53,25 @@ func (r *OrderRepository) Pending(ctx context.Context, limit int) ([]order.Pendi
 func (r *OrderRepository) DeletePending(ctx context.Context, id string) error {
 	return r.s.deletePending(ctx, orderMarkers, id)
 }
+
+// GetMany reads orders by id with BatchGetItem, strongly consistent (the order loader:
+// aliased getOrder fields). Missing ids are absent from the map.
+func (r *OrderRepository) GetMany(ctx context.Context, ids []string) (map[string]*order.Order, error) {
+	keys := make([]item, len(ids))
+	for i, id := range ids {
+		keys[i] = orderKey(id)
+	}
+	items, err := r.s.batchGet(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*order.Order, len(items))
+	for _, it := range items {
+		o, err := decodeOrder(it)
+		if err != nil {
+			return nil, err
+		}
+		out[o.ID] = o
+	}
+	return out, nil
+}

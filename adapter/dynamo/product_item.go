@@ -3,8 +3,6 @@ package dynamo
 import (
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-
 	"github.com/skygraph/skygraph/domain/product"
 	"github.com/skygraph/skygraph/internal/apperr"
 )
@@ -58,9 +56,31 @@ func newProductItem(p *product.Product) productItem {
 	}
 }
 
+// productItemFrom is attributevalue.UnmarshalMap(raw, &productItem{}) without reflection
+// (itemReader); item_reader_test.go fails when a field of productItem is not read here.
+func productItemFrom(raw item) (productItem, error) {
+	r := itemReader{raw: raw}
+	it := productItem{
+		PK: r.str(AttrPK), SK: r.str(AttrSK), GSI2PK: r.str(AttrGSI2PK), GSI2SK: r.str(AttrGSI2SK),
+		Type:        r.str(AttrType),
+		ID:          r.str("id"),
+		SKU:         r.str("sku"),
+		Name:        r.str("name"),
+		Description: r.str("description"),
+		Price:       r.int("price"),
+		Currency:    r.str("currency"),
+		Stock:       r.int(attrProductStock),
+		Held:        r.int(attrProductHeld),
+		CreatedAt:   r.str("createdAt"),
+		UpdatedAt:   r.str(attrUpdatedAt),
+		Version:     r.int64(attrVersion, 64),
+	}
+	return it, r.err
+}
+
 func decodeProduct(raw item) (*product.Product, error) {
-	var it productItem
-	if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+	it, err := productItemFrom(raw)
+	if err != nil {
 		return nil, storeError("decode product", err)
 	}
 	created, err := parseTime(it.CreatedAt)

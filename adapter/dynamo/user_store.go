@@ -61,9 +61,29 @@ func userKey(sub string) item { return primaryKey(userKeys.PK(sub), userKeys.SK)
 
 func isUserTombstone(raw item) bool { return stringAttr(raw[AttrType]) == entityUserDeleted }
 
+// userItemFrom is attributevalue.UnmarshalMap(raw, &userItem{}) without reflection
+// (itemReader); item_reader_test.go fails when a field of userItem is not read here.
+func userItemFrom(raw item) (userItem, error) {
+	r := itemReader{raw: raw}
+	it := userItem{
+		PK: r.str(AttrPK), SK: r.str(AttrSK), GSI2PK: r.str(AttrGSI2PK), GSI2SK: r.str(AttrGSI2SK),
+		Type:     r.str(AttrType),
+		ID:       r.str("id"),
+		Email:    r.str("email"),
+		Username: r.str("username"),
+		Name:     r.str("name"),
+		Address:  r.str("address"),
+		Phone:    r.str("phone"),
+		Created:  r.str("createdAt"),
+		Updated:  r.str(attrUpdatedAt),
+		Version:  r.int64(attrVersion, 64),
+	}
+	return it, r.err
+}
+
 func decodeUser(raw item) (*user.User, error) {
-	var it userItem
-	if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+	it, err := userItemFrom(raw)
+	if err != nil {
 		return nil, storeError("decode user", err)
 	}
 	created, err := parseTime(it.Created)

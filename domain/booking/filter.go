@@ -53,6 +53,9 @@ var tree = filter.Tree[*Filter, *Booking]{
 	Fields: func(f *Filter, path string) error {
 		var empty Booking
 		for _, s := range f.strings(&empty) {
+			if s.c == nil {
+				continue // no condition: no path string to build
+			}
 			if err := s.c.Validate(filter.Field(path, s.name)); err != nil {
 				return err
 			}

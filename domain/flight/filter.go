@@ -77,11 +77,17 @@ var tree = filter.Tree[*Filter, *Flight]{
 	Fields: func(f *Filter, path string) error {
 		var empty Flight
 		for _, s := range f.strings(&empty) {
+			if s.c == nil {
+				continue // no condition: no path string to build
+			}
 			if err := s.c.Validate(filter.Field(path, s.name)); err != nil {
 				return err
 			}
 		}
 		for _, i := range f.ints(&empty) {
+			if i.c == nil {
+				continue // no condition: no path string to build
+			}
 			if err := i.c.Validate(filter.Field(path, i.name)); err != nil {
 				return err
 			}

@@ -165,7 +165,9 @@ type Pending = saga.Pending
 //     exists it writes nothing and returns the id of the order holding it (nil error),
 //     whatever the stock. Otherwise, when a line's stock is short it writes nothing and
 //     returns OutOfStock naming the product(s); a missing product is NotFound.
-//   - Get returns the order, strongly consistent; NotFound when there is none.
+//   - Get returns the order, strongly consistent; NotFound when there is none. GetMany
+//     returns the orders of ids that exist (strongly consistent), by id; missing ids are
+//     absent from the map, not an error.
 //     ByPaymentToken returns the id of the order holding the guard; NotFound otherwise.
 //   - MarkPaid moves prev (PLACED, RESERVED) to PAID/DONE and deletes the marker.
 //   - MarkCancelling moves prev (RESERVED, or DONE and not terminal) to CANCELLING with
@@ -188,6 +190,7 @@ type Pending = saga.Pending
 type Repository interface {
 	Reserve(ctx context.Context, o *Order) (existingID string, err error)
 	Get(ctx context.Context, id string) (*Order, error)
+	GetMany(ctx context.Context, ids []string) (map[string]*Order, error)
 	ByPaymentToken(ctx context.Context, customer, paymentToken string) (string, error)
 	MarkPaid(ctx context.Context, prev *Order, at time.Time) (*Order, error)
 	MarkCancelling(ctx context.Context, prev *Order, code apperr.Code, message string, at time.Time) (*Order, error)

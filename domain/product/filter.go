@@ -45,11 +45,17 @@ var tree = filter.Tree[*Filter, *Product]{
 	Fields: func(f *Filter, path string) error {
 		strs, ints := f.fields(&Product{})
 		for _, s := range strs {
+			if s.c == nil {
+				continue // no condition: no path string to build
+			}
 			if err := s.c.Validate(filter.Field(path, s.name)); err != nil {
 				return err
 			}
 		}
 		for _, i := range ints {
+			if i.c == nil {
+				continue // no condition: no path string to build
+			}
 			if err := i.c.Validate(filter.Field(path, i.name)); err != nil {
 				return err
 			}

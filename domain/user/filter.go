@@ -35,6 +35,9 @@ var tree = filter.Tree[*Filter, *User]{
 	Groups: func(f *Filter) ([]*Filter, []*Filter, *Filter) { return f.And, f.Or, f.Not },
 	Fields: func(f *Filter, path string) error {
 		for _, s := range f.fields(&User{}) {
+			if s.c == nil {
+				continue // no condition: no path string to build
+			}
 			if err := s.c.Validate(filter.Field(path, s.name)); err != nil {
 				return err
 			}

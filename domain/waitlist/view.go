@@ -27,3 +27,9 @@ func (e *Entry) SeatedAtOrNil() *time.Time { return opt.Time(e.SeatedAt) }
 
 // VersionInt is Version as GraphQL's Int (an entry is written a handful of times).
 func (e *Entry) VersionInt() int { return int(e.Version) }
+
+// DescriptionOrNil is the waitlist's description, nil when it has none.
+func (w *Waitlist) DescriptionOrNil() *string { return opt.String(w.Description) }
+
+// VersionInt is Version as GraphQL's Int (a waitlist is edited a handful of times).
+func (w *Waitlist) VersionInt() int { return int(w.Version) }

@@ -313,7 +313,7 @@ func Limit(limit *int, def, max int) (int, error) {
 }
 
 // Field names a field inside a filter for error messages, e.g. "filter.and[1].seatCapacity".
-func Field(path, name string) string { return fmt.Sprintf("%s.%s", path, name) }
+func Field(path, name string) string { return path + "." + name }
 
 // Tree is the and/or/not structure that every Model*FilterInput shares around its own field
 // conditions: a domain describes its fields once (Fields, Match) and Tree walks the groups,
