@@ -191,7 +191,7 @@ func (a *App) build(ctx context.Context, cfg Config, opts Options) error {
 	})
 	ws := &wsLimits{max: int64(cfg.MaxWebSockets), initTimeout: cfg.WebSocketInitTimeout, maxOps: int64(cfg.MaxSubscriptions), timeout: cfg.RequestTimeout, log: a.log, events: a.Events}
 	realtime := appsyncRealtime{authn: authn, limits: ws, log: a.log, origins: cfg.CORSOrigins, keepAlive: realtimeKeepAlive, readLimit: cfg.MaxBodyBytes}
-	gql, err := newGraphQLServer(schema, cfg, a.log, a.Flights, a.commerceSources(), authn, ws, realtime)
+	gql, err := newGraphQLServer(schema, cfg, a.log, a.Flights, a.commerceSources(), a.Waitlists, authn, ws, realtime)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ import (
 // turns on introspection and every transport): POST, GET for queries only, WebSocket
 // for subscriptions, a parsed-query cache, persisted queries, complexity and depth limits,
 // the error presenter, panic recovery and fresh dataloaders per operation.
-func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config, log *slog.Logger, flights loaders.FlightSource, commerce loaders.CommerceSources, authn *authenticator, ws *wsLimits, realtime appsyncRealtime) (*handler.Server, error) {
+func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config, log *slog.Logger, flights loaders.FlightSource, commerce loaders.CommerceSources, waitlists loaders.WaitlistSource, authn *authenticator, ws *wsLimits, realtime appsyncRealtime) (*handler.Server, error) {
 	policy, err := auth.NewPolicy(schema.Schema())
 	if err != nil {
 		return nil, fmt.Errorf("authorization rules: %w", err)
@@ -75,7 +75,7 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config, log *slog.Log
 	srv.Use(fieldHooks{policy: policy, plan: plan, maxResolvers: cfg.MaxResolverCalls})
 	srv.AroundOperations(ws.limitOperations)
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		l := loaders.New(flights).WithCommerce(commerce)
+		l := loaders.New(flights).WithCommerce(commerce).WithWaitlists(waitlists)
 		ctx = loaders.With(ctx, l)
 		plan.PrefetchRoot(ctx)
 		respond := next(ctx)

@@ -135,3 +135,35 @@ func TestWaitlistLineCostsByDepth(t *testing.T) {
 		})
 	}
 }
+
+// TestWaitlistEntryWaitlistCostsByDepth: a customer's entries on several waitlists
+// (myWaitlistEntries) with each entry's waitlist read their waitlists in one BatchGetItem
+// (loaders.Waitlists and its look-ahead rule), for 2 waitlists as for 6.
+func TestWaitlistEntryWaitlistCostsByDepth(t *testing.T) {
+	for _, e := range envs(t, nil) {
+		t.Run(e.backend, func(t *testing.T) {
+			ctx := context.Background()
+			owner := waitlist.Caller{ID: localidp.DemoSub(ownerEmail), Owner: true}
+			customer := waitlist.Caller{ID: localidp.DemoSub(demoEmail)}
+			token := e.signIn(t, demoEmail, demoPassword)
+			doc := `{ myWaitlistEntries(limit: 50) { items { id waitlist { id name } } } }`
+			var costs []map[string]int
+			joined := 0
+			for _, n := range []int{2, 6} {
+				for ; joined < n; joined++ {
+					name, open := fmt.Sprintf("Lists %s %d", e.backend, joined), true
+					w, err := e.app.Waitlists.CreateWaitlist(ctx, owner, waitlist.WaitlistInput{Name: &name, IsOpen: &open})
+					require.NoError(t, err)
+					_, err = e.app.Waitlists.JoinWaitlist(ctx, customer, w.ID, waitlist.WaiteeInput{Name: "Demo", Phone: "+14155550100", PartySize: 2})
+					require.NoError(t, err)
+				}
+				costs = append(costs, relationCost(t, e, doc, token))
+			}
+			// The customer's entries (a Query of their index, a BatchGetItem of the entries),
+			// then their waitlists in one more batch.
+			require.Equal(t, map[string]int{"Query": 1, "BatchGetItem": 2}, costs[0])
+			require.Equal(t, costs[0], costs[1], "6 waitlists cost what 2 cost")
+			t.Logf("%s: %v", e.backend, costs[0])
+		})
+	}
+}

@@ -3,6 +3,7 @@ package resolvers
 import (
 	"github.com/skygraph/skygraph/domain/booking"
 	"github.com/skygraph/skygraph/domain/order"
+	"github.com/skygraph/skygraph/domain/waitlist"
 	"github.com/skygraph/skygraph/loaders"
 )
 
@@ -28,6 +29,10 @@ var Prefetch = []loaders.Rule{
 	// Order.customer: a page of orders, one BatchGetItem for their customers.
 	{Type: "Order", Field: "customer", Loader: loaders.Users,
 		Key: loaders.ObjectKey(func(o *order.Order) string { return o.Customer })},
+	// WaitlistEntry.waitlist: a page of a customer's entries (myWaitlistEntries), one
+	// BatchGetItem for their waitlists (the caller is checked per entry before the load).
+	{Type: "WaitlistEntry", Field: "waitlist", Loader: loaders.Waitlists,
+		Key: loaders.ObjectKey(func(e *waitlist.Entry) string { return e.WaitlistID })},
 	// Booking.customerProfile: a page of bookings (User.bookings, listBookings), one
 	// BatchGetItem for their customers.
 	{Type: "Booking", Field: "customerProfile", Loader: loaders.Users,

@@ -90,7 +90,7 @@ func (r *waitlistResolver) EstimatedWaitMinutes(ctx context.Context, obj *waitli
 }
 
 func (r *waitlistEntryResolver) Waitlist(ctx context.Context, obj *waitlist.Entry) (*waitlist.Waitlist, error) {
-	return r.waitlists.WaitlistOfEntry(ctx, waitlistCaller(ctx), obj)
+	return r.waitlists.WaitlistOfEntryWith(ctx, waitlistCaller(ctx), obj, loaders.Waitlist)
 }
 
 func (r *waitlistEntryResolver) Status(ctx context.Context, obj *waitlist.Entry) (waitlist.Status, error) {

@@ -296,10 +296,23 @@ func EstimatedWaitMinutes(waiting int) int { return waiting * MinutesPerParty }
 // caller (its customer, the waitlist's owner or an Admin), so its waitlist is shown even
 // when closed.
 func (s *Service) WaitlistOfEntry(ctx context.Context, c Caller, e *Entry) (*Waitlist, error) {
+	return s.WaitlistOfEntryWith(ctx, c, e, s.repo.GetWaitlist)
+}
+
+// WaitlistOfEntryWith is WaitlistOfEntry reading the waitlist through get (the operation's
+// loader: a page of entries reads its waitlists in one batch). The check on the caller is
+// made before anything is read.
+func (s *Service) WaitlistOfEntryWith(ctx context.Context, c Caller, e *Entry, get func(ctx context.Context, id string) (*Waitlist, error)) (*Waitlist, error) {
 	if !(c.Admin || (c.ID != "" && (c.ID == e.Customer || c.ID == e.WaitlistOwner))) {
 		return nil, entryNotFound(e.ID)
 	}
-	return s.repo.GetWaitlist(ctx, e.WaitlistID)
+	return get(ctx, e.WaitlistID)
+}
+
+// GetWaitlists reads waitlists by id in one batch, with no check on the caller: it is the
+// loader's source, and WaitlistOfEntryWith decides what is shown.
+func (s *Service) GetWaitlists(ctx context.Context, ids []string) (map[string]*Waitlist, error) {
+	return s.repo.GetWaitlists(ctx, ids)
 }
 
 // WaiteeInput is addWaitee's and joinWaitlist's input.

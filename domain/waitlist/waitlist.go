@@ -341,6 +341,8 @@ type Due struct {
 //     runs — no entry of it can be changed (SaveEntry returns NotFound), so none can be
 //     claimed or notified. A cascade cut short leaves entries no one can reach, which TTL
 //     deletes, and due markers the producer drops.
+//   - GetWaitlists reads waitlists by id in one batch, strongly consistent; missing ids
+//     are absent from the map (the loader behind WaitlistEntry.waitlist).
 //   - ListWaitlists pages by name: an owner's, the open ones by name prefix (case
 //     insensitive), or all; a NextToken made for another query is a BadRequest.
 //   - NextSeq returns a new sequence number of the waitlist, larger than every one before
@@ -369,6 +371,7 @@ type Due struct {
 type Repository interface {
 	CreateWaitlist(ctx context.Context, w *Waitlist) error
 	GetWaitlist(ctx context.Context, id string) (*Waitlist, error)
+	GetWaitlists(ctx context.Context, ids []string) (map[string]*Waitlist, error)
 	UpdateWaitlist(ctx context.Context, prev, next *Waitlist) (*Waitlist, error)
 	DeleteWaitlist(ctx context.Context, prev *Waitlist) error
 	ListWaitlists(ctx context.Context, q WaitlistQuery) (WaitlistPage, error)

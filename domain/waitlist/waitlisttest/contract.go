@@ -170,6 +170,9 @@ func Run(t *testing.T, newRepo func(t *testing.T) waitlist.Repository) {
 		require.NoError(t, err)
 		require.Equal(t, w, got)
 		require.Equal(t, int64(1), got.Version)
+		many, err := e.Repo.GetWaitlists(ctx, []string{w.ID, "ghost", w.ID})
+		require.NoError(t, err)
+		require.Equal(t, map[string]*waitlist.Waitlist{w.ID: w}, many, "one batch: missing ids absent, duplicates once")
 
 		next := *got
 		next.Name, next.IsOpen, next.Version, next.UpdatedAt = "Bistro 2", false, 2, T0.Add(time.Minute)
