@@ -28,6 +28,32 @@ const (
 // at most 100 in parallel, and UnprocessedKeys are retried with capped exponential backoff
 // and full jitter (the SDK retries throttled calls, but not partial results). Items come
 // back in no particular order; missing items are simply absent.
+// getMany reads objects by id with one batchGet (the loaders' sources: BatchGetItem,
+// strongly consistent, chunked, unprocessed keys retried): key makes an id's primary key,
+// decode an item's object (nil: leave the item out), id the object's id. Missing ids are
+// absent from the map.
+func getMany[T any](ctx context.Context, s *Store, ids []string, key func(string) item, decode func(item) (*T, error), id func(*T) string) (map[string]*T, error) {
+	keys := make([]item, len(ids))
+	for i, x := range ids {
+		keys[i] = key(x)
+	}
+	items, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*T, len(items))
+	for _, it := range items {
+		v, err := decode(it)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			out[id(v)] = v
+		}
+	}
+	return out, nil
+}
+
 func (s *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
 	unique := dedupeKeys(keys)
 	chunks := make([][]map[string]types.AttributeValue, 0, (len(unique)+batchGetMax-1)/batchGetMax)

@@ -28,21 +28,5 @@ func (r *FlightRepository) Get(ctx context.Context, id string) (*flight.Flight, 
 
 // GetMany reads flights by id with BatchGetItem (the FlightByID loader's batch function).
 func (r *FlightRepository) GetMany(ctx context.Context, ids []string) (map[string]*flight.Flight, error) {
-	keys := make([]item, len(ids))
-	for i, id := range ids {
-		keys[i] = flightKey(id)
-	}
-	items, err := r.s.batchGet(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]*flight.Flight, len(items))
-	for _, it := range items {
-		f, err := decodeFlight(it)
-		if err != nil {
-			return nil, err
-		}
-		out[f.ID] = f
-	}
-	return out, nil
+	return getMany(ctx, r.s, ids, flightKey, decodeFlight, func(f *flight.Flight) string { return f.ID })
 }

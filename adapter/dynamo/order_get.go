@@ -57,21 +57,5 @@ func (r *OrderRepository) DeletePending(ctx context.Context, id string) error {
 // GetMany reads orders by id with BatchGetItem, strongly consistent (the order loader:
 // aliased getOrder fields). Missing ids are absent from the map.
 func (r *OrderRepository) GetMany(ctx context.Context, ids []string) (map[string]*order.Order, error) {
-	keys := make([]item, len(ids))
-	for i, id := range ids {
-		keys[i] = orderKey(id)
-	}
-	items, err := r.s.batchGet(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]*order.Order, len(items))
-	for _, it := range items {
-		o, err := decodeOrder(it)
-		if err != nil {
-			return nil, err
-		}
-		out[o.ID] = o
-	}
-	return out, nil
+	return getMany(ctx, r.s, ids, orderKey, decodeOrder, func(o *order.Order) string { return o.ID })
 }

@@ -26,21 +26,5 @@ func (r *ProductRepository) Get(ctx context.Context, id string) (*product.Produc
 // GetMany reads products by id with BatchGetItem (the ProductByID loader and the order
 // saga's pricing read).
 func (r *ProductRepository) GetMany(ctx context.Context, ids []string) (map[string]*product.Product, error) {
-	keys := make([]item, len(ids))
-	for i, id := range ids {
-		keys[i] = productKey(id)
-	}
-	items, err := r.s.batchGet(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]*product.Product, len(items))
-	for _, it := range items {
-		p, err := decodeProduct(it)
-		if err != nil {
-			return nil, err
-		}
-		out[p.ID] = p
-	}
-	return out, nil
+	return getMany(ctx, r.s, ids, productKey, decodeProduct, func(p *product.Product) string { return p.ID })
 }

@@ -202,26 +202,12 @@ func (r *UserRepository) Get(ctx context.Context, id string) (*user.User, error)
 
 // GetMany reads profiles with BatchGetItem (the UserByID loader).
 func (r *UserRepository) GetMany(ctx context.Context, ids []string) (map[string]*user.User, error) {
-	keys := make([]item, len(ids))
-	for i, id := range ids {
-		keys[i] = userKey(id)
-	}
-	items, err := r.s.batchGet(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]*user.User, len(items))
-	for _, it := range items {
+	return getMany(ctx, r.s, ids, userKey, func(it item) (*user.User, error) {
 		if isUserTombstone(it) {
-			continue
+			return nil, nil // a deleted user's profile is absent
 		}
-		u, err := decodeUser(it)
-		if err != nil {
-			return nil, err
-		}
-		out[u.ID] = u
-	}
-	return out, nil
+		return decodeUser(it)
+	}, func(u *user.User) string { return u.ID })
 }
 
 // Update writes next over prev (conditional on prev.Version) and moves the username guard

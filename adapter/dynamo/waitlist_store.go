@@ -246,23 +246,7 @@ func (r *WaitlistRepository) GetWaitlist(ctx context.Context, id string) (*waitl
 // GetWaitlists reads waitlists by id with BatchGetItem, strongly consistent. Missing ids
 // are absent from the map.
 func (r *WaitlistRepository) GetWaitlists(ctx context.Context, ids []string) (map[string]*waitlist.Waitlist, error) {
-	keys := make([]item, len(ids))
-	for i, id := range ids {
-		keys[i] = waitlistKey(id)
-	}
-	items, err := r.s.batchGet(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]*waitlist.Waitlist, len(items))
-	for _, it := range items {
-		w, err := decodeWaitlist(it)
-		if err != nil {
-			return nil, err
-		}
-		out[w.ID] = w
-	}
-	return out, nil
+	return getMany(ctx, r.s, ids, waitlistKey, decodeWaitlist, func(w *waitlist.Waitlist) string { return w.ID })
 }
 
 // GetEntry reads an entry, strongly consistent.
