@@ -47,7 +47,7 @@ func newGraphQLServer(schema graphql.ExecutableSchema, cfg Config, log *slog.Log
 	})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(postTransport{})
 
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	// Limits (README "Limits"): the parser stops at MaxTokens; documentLimits refuses a
