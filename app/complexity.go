@@ -49,9 +49,13 @@ func (c *complexityLimit) MutateOperationContext(ctx context.Context, oc *graphq
 		return nil
 	}
 	cacheable := len(op.VariableDefinitions) == 0 && len(oc.RawQuery) <= maxRememberedDocument
-	key := oc.OperationName + "\x00" + oc.RawQuery
+	var key string
 	n, ok := 0, false
 	if cacheable {
+		key = oc.RawQuery
+		if oc.OperationName != "" { // one document can hold several operations
+			key = oc.OperationName + "\x00" + key
+		}
 		n, ok = c.known.Get(ctx, key)
 	}
 	if !ok {

@@ -418,9 +418,6 @@ func (p *Policy) ForOperation(pr Principal) *Authz {
 	return &Authz{p: p, pr: pr, decided: make([]atomic.Uint32, p.slots)}
 }
 
-// Principal is the caller the decisions are made for.
-func (z *Authz) Principal() Principal { return z.pr }
-
 // Ruled reports whether a rule applies to the field of fc: a rule of the field's own (every
 // root field has one) or one on the type of object it returns. A field for which it is false
 // is granted without a look: its object's check already covered it.

@@ -91,8 +91,6 @@ func (l *Loaders) Wait() {
 	if l.waitlists.lists != nil {
 		l.waitlists.lists.batches.Wait()
 	}
-	// InLine's loader is made on first use by a field of this response, all of which have
-	// returned by now.
 	if l.waitlists.inLine != nil {
 		l.waitlists.inLine.batches.Wait()
 	}

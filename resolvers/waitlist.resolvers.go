@@ -80,12 +80,12 @@ func (r *waitlistResolver) Entries(ctx context.Context, obj *waitlist.Waitlist, 
 }
 
 func (r *waitlistResolver) WaitingCount(ctx context.Context, obj *waitlist.Waitlist) (int, error) {
-	seqs, err := loaders.InLine(ctx, r.waitlists, obj.ID)
+	seqs, err := loaders.InLine(ctx, obj.ID)
 	return len(seqs), err
 }
 
 func (r *waitlistResolver) EstimatedWaitMinutes(ctx context.Context, obj *waitlist.Waitlist) (int, error) {
-	seqs, err := loaders.InLine(ctx, r.waitlists, obj.ID)
+	seqs, err := loaders.InLine(ctx, obj.ID)
 	return waitlist.EstimatedWaitMinutes(len(seqs)), err
 }
 
@@ -102,7 +102,7 @@ func (r *waitlistEntryResolver) Position(ctx context.Context, obj *waitlist.Entr
 		return nil, nil
 	}
 	// Through the loader: every entry of a page shares one read of its list's places.
-	seqs, err := loaders.InLine(ctx, r.waitlists, obj.WaitlistID)
+	seqs, err := loaders.InLine(ctx, obj.WaitlistID)
 	if err != nil {
 		return nil, err
 	}
